@@ -1,0 +1,3 @@
+from westlake_feedback import create_app
+
+app = create_app()

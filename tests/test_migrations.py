@@ -1,0 +1,12 @@
+"""The committed migrations build exactly the schema the models describe."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from westlake_feedback.extensions import db
+
+
+def test_models_and_migrations_agree(app, ctx):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..consultations.models import Clause, Consultation
+from ..extensions import db
+from ..timeutil import UTCDateTime, now_utc
+
+
+class LabelledEnum(str, Enum):
+    """A str enum whose members carry a translatable label."""
+
+    @property
+    def label(self) -> str:
+        return str(self._labels()[self])
+
+    @classmethod
+    def _labels(cls) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+class Stance(LabelledEnum):
+    SUPPORT = "support"
+    OPPOSE = "oppose"
+    AMEND = "amend"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.SUPPORT: _l("赞成"), cls.OPPOSE: _l("反对"), cls.AMEND: _l("修改建议"), cls.OTHER: _l("其他")}
+
+
+class IdentityType(LabelledEnum):
+    INDIVIDUAL = "individual"
+    COMPANY = "company"
+    SOCIAL_ORG = "social_org"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.INDIVIDUAL: _l("个人"),
+            cls.COMPANY: _l("企业"),
+            cls.SOCIAL_ORG: _l("社会组织"),
+            cls.GOVERNMENT: _l("政府部门"),
+            cls.OTHER: _l("其他"),
+        }
+
+
+class Channel(LabelledEnum):
+    WEB = "web"
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+    MEETING = "meeting"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.WEB: _l("网上提交"),
+            cls.LETTER: _l("信函"),
+            cls.EMAIL: _l("电子邮件"),
+            cls.PHONE: _l("电话"),
+            cls.MEETING: _l("座谈会"),
+        }
+
+
+class CommentStatus(LabelledEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PENDING: _l("待审核"),
+            cls.APPROVED: _l("已公开"),
+            cls.REJECTED: _l("未予公开"),
+            cls.SPAM: _l("垃圾信息"),
+        }
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_consultation_status_created", "consultation_id", "status", "created_at"),
+        Index("ix_comments_clause_status", "clause_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="SET NULL"))
+    stance: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(100))
+    identity_type: Mapped[str] = mapped_column(String(20))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(20), default=Channel.WEB.value)
+    receipt_code: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # One token per rendered form: a replayed POST finds the comment it already made.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    consultation: Mapped[Consultation] = relationship()
+    clause: Mapped[Clause | None] = relationship()
+
+    @property
+    def stance_label(self) -> str:
+        return Stance(self.stance).label
+
+    @property
+    def identity_label(self) -> str:
+        return IdentityType(self.identity_type).label
+
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def status_label(self) -> str:
+        return CommentStatus(self.status).label
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == CommentStatus.APPROVED.value

@@ -1,0 +1,130 @@
+"""Submitting comments and the queries over them."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..consultations.models import Clause, Consultation, WindowState
+from ..extensions import db
+from ..timeutil import now_utc
+from .forms import compact_phone
+from .models import Channel, Comment, CommentStatus
+from .receipts import new_receipt_code, normalise_receipt_code
+
+
+class WindowClosed(Exception):
+    """Comments are not accepted at this moment; `state` says whether not yet open or closed."""
+
+    def __init__(self, state: WindowState):
+        self.state = state
+        super().__init__(state.value)
+
+
+@dataclass
+class CommentInput:
+    stance: str
+    body: str
+    identity_type: str
+    name: str = ""
+    organisation: str = ""
+    phone: str = ""
+    email: str = ""
+    token: str | None = None
+    honeypot: str = ""
+
+
+def hash_ip(ip: str | None) -> str | None:
+    if not ip:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"ip:" + ip.encode(), hashlib.sha256).hexdigest()
+
+
+def find_by_token(token: str | None) -> Comment | None:
+    if not token:
+        return None
+    return db.session.scalar(select(Comment).where(Comment.submission_token == token))
+
+
+def submit_comment(
+    consultation: Consultation,
+    clause: Clause | None,
+    data: CommentInput,
+    *,
+    ip: str | None = None,
+    at: datetime | None = None,
+) -> Comment:
+    """Store a web comment and commit; a replayed token returns the comment it already made."""
+    at = at or now_utc()
+    existing = find_by_token(data.token)
+    if existing is not None:
+        return existing
+    state = consultation.window_state(at)
+    if state is not WindowState.OPEN:
+        raise WindowClosed(state)
+
+    auto_approve = current_app.config["AUTO_APPROVE_COMMENTS"]
+    status = CommentStatus.APPROVED if auto_approve else CommentStatus.PENDING
+    if data.honeypot:
+        status = CommentStatus.SPAM  # kept, so a person caught by it can still be rescued
+    for _attempt in range(5):
+        comment = Comment(
+            consultation=consultation,
+            clause=clause,
+            stance=data.stance,
+            body=data.body,
+            name=data.name or None,
+            identity_type=data.identity_type,
+            organisation=data.organisation or None,
+            phone=compact_phone(data.phone) or None,
+            email=data.email.lower() or None,
+            consent_at=at,
+            channel=Channel.WEB.value,
+            receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
+            status=status.value,
+            created_at=at,
+            ip_hash=hash_ip(ip),
+            submission_token=data.token,
+        )
+        db.session.add(comment)
+        try:
+            db.session.commit()
+            return comment
+        except IntegrityError:
+            db.session.rollback()
+            existing = find_by_token(data.token)
+            if existing is not None:  # a concurrent double submit won the race
+                return existing
+            # otherwise a receipt-code collision: draw again
+    raise RuntimeError("could not allocate a receipt code")
+
+
+def comment_by_receipt(raw_code: str) -> Comment | None:
+    code = normalise_receipt_code(raw_code, current_app.config["RECEIPT_PREFIX"])
+    if code is None:
+        return None
+    return db.session.scalar(select(Comment).where(Comment.receipt_code == code))
+
+
+def published_comments_for_clause(clause: Clause) -> Select:
+    return (
+        select(Comment)
+        .where(Comment.clause_id == clause.id, Comment.status == CommentStatus.APPROVED.value)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+
+
+def published_comment_counts(consultation: Consultation) -> dict[int | None, int]:
+    """Approved comments per clause id (None: on the whole draft)."""
+    rows = db.session.execute(
+        select(Comment.clause_id, func.count())
+        .where(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.APPROVED.value)
+        .group_by(Comment.clause_id)
+    )
+    return {clause_id: count for clause_id, count in rows}

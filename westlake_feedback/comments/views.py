@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..consultations.models import Clause, Consultation, WindowState
+from ..consultations.views import get_clause, get_consultation, render_clause, render_notice
+from ..extensions import csrf, limiter
+from ..timeutil import now_utc
+from . import bp
+from .forms import CommentForm
+from .services import CommentInput, WindowClosed, comment_by_receipt, submit_comment
+
+
+def _comment_rate_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def window_closed_message(consultation: Consultation, state: WindowState) -> str:
+    if state is WindowState.NOT_YET_OPEN:
+        return _("本次征求意见尚未开始,暂不接受意见。")
+    return _("本次征求意见已截止,不再接受网上意见。")
+
+
+def _receive(consultation: Consultation, clause: Clause | None):
+    state = consultation.window_state(now_utc())
+    if state is not WindowState.OPEN:
+        abort(403, description=window_closed_message(consultation, state))
+    form = CommentForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            flash(_("页面停留时间较长,安全校验已过期。您填写的内容已保留,请再次点击提交。"), "error")
+        if clause is None:
+            return render_notice(consultation, form, status=400)
+        return render_clause(consultation, clause, form, status=400)
+    data = CommentInput(
+        stance=form.stance.data,
+        body=form.body.data,
+        identity_type=form.identity_type.data,
+        name=form.name.data,
+        organisation=form.organisation.data,
+        phone=form.phone.data,
+        email=form.email.data,
+        token=form.token.data,
+        honeypot=form.website.data or "",
+    )
+    try:
+        comment = submit_comment(consultation, clause, data, ip=request.remote_addr)
+    except WindowClosed as closed:
+        abort(403, description=window_closed_message(consultation, closed.state))
+    flash(_("您的意见已提交成功。请记下回执编号,以便查询办理状态。"), "success")
+    return redirect(url_for("comments.receipt", code=comment.receipt_code), code=303)
+
+
+# CSRF is checked by the form itself so that a stale page keeps what the person typed.
+@bp.post("/c/<slug>/comment")
+@csrf.exempt
+@limiter.limit(_comment_rate_limit)
+def comment_on_draft(slug: str):
+    return _receive(get_consultation(slug), None)
+
+
+@bp.post("/c/<slug>/clauses/<int:number>/comment")
+@csrf.exempt
+@limiter.limit(_comment_rate_limit)
+def comment_on_clause(slug: str, number: int):
+    consultation = get_consultation(slug)
+    return _receive(consultation, get_clause(consultation, number))
+
+
+@bp.get("/receipt/<code>")
+def receipt(code: str):
+    comment = comment_by_receipt(code)
+    if comment is None:
+        abort(404)
+    if comment.receipt_code != code:
+        return redirect(url_for(".receipt", code=comment.receipt_code))
+    return render_template("comments/receipt.html", comment=comment, consultation=comment.consultation)
+
+
+@bp.get("/receipt")
+def find_receipt():
+    code = request.args.get("code", "").strip()
+    comment = comment_by_receipt(code) if code else None
+    if comment is not None:
+        return redirect(url_for(".receipt", code=comment.receipt_code))
+    status = 404 if code else 200
+    return render_template("comments/find_receipt.html", code=code, not_found=bool(code)), status

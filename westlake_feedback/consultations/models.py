@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, now_utc
+
+
+class WindowState(str, Enum):
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    notice_title: Mapped[str | None] = mapped_column(String(300))
+    notice_text: Mapped[str] = mapped_column(Text, default="")
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    index_number: Mapped[str | None] = mapped_column(String(100))
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    contact_person: Mapped[str | None] = mapped_column(String(100))
+    postal_address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(200))
+    preamble: Mapped[str] = mapped_column(Text, default="")
+    closing_text: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_approved_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_name: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="consultation", order_by="Section.position", cascade="all, delete-orphan"
+    )
+    clauses: Mapped[list[Clause]] = relationship(
+        back_populates="consultation", order_by="Clause.position", cascade="all, delete-orphan"
+    )
+
+    def window_state(self, at: datetime) -> WindowState:
+        if at < self.opens_at:
+            return WindowState.NOT_YET_OPEN
+        if at < self.closes_at:
+            return WindowState.OPEN
+        return WindowState.CLOSED
+
+    def is_open(self, at: datetime) -> bool:
+        return self.window_state(at) is WindowState.OPEN
+
+    def __repr__(self) -> str:
+        return f"<Consultation {self.slug}>"
+
+
+class Section(db.Model):
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(40), default="")
+    heading: Mapped[str] = mapped_column(String(300))
+    lead_department: Mapped[str | None] = mapped_column(String(300))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="sections")
+    clauses: Mapped[list[Clause]] = relationship(back_populates="section", order_by="Clause.position")
+
+
+class Clause(db.Model):
+    __tablename__ = "clauses"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="clauses")
+    section: Mapped[Section | None] = relationship(back_populates="clauses")

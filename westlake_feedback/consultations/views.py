@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from ..comments.forms import CommentForm
+from ..comments.services import published_comment_counts, published_comments_for_clause
+from ..extensions import db
+from ..timeutil import now_utc
+from . import bp
+from .models import Clause, Consultation
+from .services import all_consultations, clause_by_number, consultation_by_slug, neighbour_clauses, sort_for_home
+
+
+def get_consultation(slug: str) -> Consultation:
+    return db.first_or_404(consultation_by_slug(slug))
+
+
+def get_clause(consultation: Consultation, number: int) -> Clause:
+    return db.first_or_404(clause_by_number(consultation, number))
+
+
+@bp.get("/")
+def index():
+    now = now_utc()
+    consultations = sort_for_home(list(db.session.scalars(all_consultations())), now)
+    counts = {c.id: sum(published_comment_counts(c).values()) for c in consultations}
+    return render_template("consultations/index.html", consultations=consultations, counts=counts, at=now)
+
+
+def render_notice(consultation: Consultation, form: CommentForm | None = None, status: int = 200):
+    form = form or CommentForm.fresh()
+    return (
+        render_template(
+            "consultations/notice.html",
+            consultation=consultation,
+            counts=published_comment_counts(consultation),
+            form=form,
+            at=now_utc(),
+        ),
+        status,
+    )
+
+
+@bp.get("/c/<slug>/")
+def notice(slug: str):
+    return render_notice(get_consultation(slug))
+
+
+def render_clause(consultation: Consultation, clause: Clause, form: CommentForm | None = None, status: int = 200):
+    page = request.args.get("page", 1, type=int)
+    comments = db.paginate(
+        published_comments_for_clause(clause),
+        page=max(page, 1),
+        per_page=current_app.config["COMMENTS_PER_PAGE"],
+        error_out=False,
+    )
+    previous, following = neighbour_clauses(clause)
+    return (
+        render_template(
+            "consultations/clause.html",
+            consultation=consultation,
+            clause=clause,
+            previous=previous,
+            following=following,
+            comments=comments,
+            form=form or CommentForm.fresh(),
+            at=now_utc(),
+        ),
+        status,
+    )
+
+
+@bp.get("/c/<slug>/clauses/<int:number>")
+def clause(slug: str, number: int):
+    consultation = get_consultation(slug)
+    return render_clause(consultation, get_clause(consultation, number))
+
+
+@bp.get("/c/<slug>/full")
+def full(slug: str):
+    consultation = get_consultation(slug)
+    return render_template(
+        "consultations/full.html",
+        consultation=consultation,
+        counts=published_comment_counts(consultation),
+        at=now_utc(),
+    )
+
