@@ -78,6 +78,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .accounts.access import init_login
     from .extensions import babel, csrf, db, limiter, mail, migrate
     from .i18n import select_locale, select_timezone
 
@@ -91,17 +92,24 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     mail.init_app(app)
+    init_login(app)
     limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
+    from .audit import bp as audit_bp
     from .comments import bp as comments_bp
     from .consultations import bp as consultations_bp
+    from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(audit_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -111,11 +119,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .accounts.cli import users_cli
     from .consultations.cli import consultations_cli
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(users_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -22,4 +22,5 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
+    LOGIN_RATE_LIMIT = "20 per 15 minutes"
     PRIVACY_RETENTION_YEARS = 3
