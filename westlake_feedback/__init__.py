@@ -99,8 +99,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .audit import bp as audit_bp
-    from .comments import bp as comments_bp
-    from .consultations import bp as consultations_bp
+    from .comments.views import bp as comments_bp
+    from .consultations.views import bp as consultations_bp
     from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 

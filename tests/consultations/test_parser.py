@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
-    from westlake_feedback.consultations.parser_meta import cn_to_int
-except ImportError:  # pragma: no cover - the package __init__ pulls in Flask views that import each
-    import westlake_feedback.comments  # noqa: F401  other; importing comments first breaks the cycle
-    from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
-    from westlake_feedback.consultations.parser_meta import cn_to_int
+from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
+from westlake_feedback.consultations.parser_meta import cn_to_int
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "westlake_feedback" / "consultations" / "data" / "xihu-2023-draft.txt"
@@ -644,3 +639,9 @@ def test_chapter_gap_names_the_line():
         parse_draft("第一章 总则\n第一条 为了规范管理。\n第三章 附则\n第二条 本办法自公布之日起施行。")
     assert caught.value.line == 3
     assert "第3行" in caught.value.message
+
+
+def test_spaced_out_chapter_headings_are_joined():
+    draft = parse_draft("某某办法（征求意见稿）\n第一章　总　则\n第一条　为了规范管理，制定本办法。\n"
+                        "第二章 附 则\n第二条　本办法自发布之日起施行。\n")
+    assert [s.heading for s in draft.sections] == ["总则", "附则"]

@@ -395,6 +395,8 @@ def _clause(c: dict) -> ParsedClause:
 
 
 def _section(s: dict) -> ParsedSection:
-    return ParsedSection(number=s["number"], label=s["label"], heading=s["heading"], lead_department=s["lead"],
+    # "总　则" is spaced out for typesetting; the heading is 总则.
+    heading = re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])", "", s["heading"] or "")
+    return ParsedSection(number=s["number"], label=s["label"], heading=heading, lead_department=s["lead"],
                          intro="\n".join(p.strip() for p in s["intro"] if p.strip()),
                          clauses=[_clause(c) for c in s["clauses"]], line=s["line"])

@@ -258,7 +258,7 @@ def _find_title(kept: list[str], lo: int, toc: list[int]) -> tuple[int, int] | N
 def _split_notice(notice: list[str]) -> tuple[list[str], str | None, date | None]:
     """Notice paragraphs without contact lines, the signature (issuer) and its date."""
     body, issuer, sign_date = [], None, None
-    for k, text in enumerate(notice):
+    for text in notice:
         if _CONTACT.match(text):
             continue
         m = _DATE_ONLY.match(text)
@@ -351,9 +351,12 @@ def _ymd(groups: tuple, default_year: int) -> tuple[int, int, int]:
 def _window(texts: list[str], published: datetime | None, today: date | None):
     """(opens_on, closes_on), both inclusive local dates.
 
-    A missing year comes from the publication date, else from `today`. With only a deadline
-    ("请于11月23日前", "截止日期为…") the window opens on the publication date. "N日" periods
-    follow 民法典 art. 201: the day of publication is not counted, so they end on pub + N days.
+    A missing year comes from the publication date, else from `today`; a closing date earlier in
+    the year than the opening date (or the publication date) rolls over to the next year. With only
+    a deadline ("请于11月23日前", "截止日期为…") the window opens on the publication date, and the
+    deadline day itself still counts (closes_on = 11-23). "N日" periods follow 民法典 art. 201: the
+    day of publication is not counted, so they end on pub + N days. Only the notice (then the rest of
+    the front matter except the 起草说明, then the closing text) is searched, never the draft body.
     """
     base = published.date() if published else (today or date.today())
     for text in texts:
