@@ -98,6 +98,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .api.views import init_api
     from .audit import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(audit_bp)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

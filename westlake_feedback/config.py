@@ -23,4 +23,6 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
     LOGIN_RATE_LIMIT = "20 per 15 minutes"
+    API_RATE_LIMIT = "120 per minute"
+    API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     PRIVACY_RETENTION_YEARS = 3
