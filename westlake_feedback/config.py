@@ -24,3 +24,4 @@ class Config:
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
     LOGIN_RATE_LIMIT = "20 per 15 minutes"
     PRIVACY_RETENTION_YEARS = 3
+    INTAKE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # scans of letters: PDF, JPEG or PNG
