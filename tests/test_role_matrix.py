@@ -7,24 +7,71 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import csrf_from
+from helpers import STAFF_EMAILS, csrf_from
 
 ANON, ANALYST, MODERATOR, ADMIN = "anonymous", "analyst", "moderator", "admin"
 ALL_STAFF = {ANON: 302, ANALYST: 200, MODERATOR: 200, ADMIN: 200}
 EDITORS_ONLY = {ANON: 302, ANALYST: 403, MODERATOR: 200, ADMIN: 200}
 ADMIN_ONLY = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 200}
 
+EDITORS_FORM = {ANON: 302, ANALYST: 403, MODERATOR: 400, ADMIN: 400}
+ADMIN_FORM = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 400}
+
+# {comment} and {attachment} are filled in with an offline opinion (and its original) made per test.
 ROUTES = [
     ("GET", "/staff/", ALL_STAFF),
     ("GET", "/staff/password", ALL_STAFF),
     ("GET", "/staff/audit/", ADMIN_ONLY),
     ("POST", "/staff/logout", {ANON: 302, ANALYST: 302, MODERATOR: 302, ADMIN: 302}),
+    # Offline intake
+    ("GET", "/staff/intake/", EDITORS_ONLY),
+    ("GET", "/staff/intake/xihu-2023-demo/new", EDITORS_ONLY),
+    ("POST", "/staff/intake/xihu-2023-demo/new", EDITORS_FORM),
+    ("GET", "/staff/intake/entries/{comment}", EDITORS_ONLY),
+    ("GET", "/staff/intake/attachments/{attachment}", EDITORS_ONLY),
+    # Consultation management (a refused action re-renders with 400 and changes nothing)
+    ("GET", "/staff/consultations/", ADMIN_ONLY),
+    ("GET", "/staff/consultations/new", ADMIN_ONLY),
+    ("POST", "/staff/consultations/new", ADMIN_FORM),
+    ("POST", "/staff/consultations/create", ADMIN_FORM),
+    ("GET", "/staff/consultations/xihu-2023-demo", ADMIN_ONLY),
+    ("GET", "/staff/consultations/xihu-2023-demo/preview", ADMIN_ONLY),
+    ("POST", "/staff/consultations/xihu-2023-demo/publish", ADMIN_FORM),  # already published
+    ("POST", "/staff/consultations/xihu-2023/close", ADMIN_FORM),  # already closed
+    ("POST", "/staff/consultations/xihu-2023-demo/archive", ADMIN_FORM),  # still open
+    ("POST", "/staff/consultations/xihu-2023-demo/window", ADMIN_FORM),
 ]
+
+
+@pytest.fixture
+def made(seeded, staff) -> dict[str, int]:
+    """An offline letter with a PDF original, recorded by the moderator."""
+    from sqlalchemy import select
+
+    from intake_helpers import make_pdf
+    from westlake_feedback.accounts.services import user_by_email
+    from westlake_feedback.consultations.models import Consultation
+    from westlake_feedback.extensions import db
+    from westlake_feedback.intake.services import OfflineInput, record_offline_comment
+    from westlake_feedback.intake.uploads import InspectedUpload
+    from westlake_feedback.timeutil import now_utc, to_local
+
+    with seeded.test_request_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
+        comment = record_offline_comment(
+            consultation,
+            OfflineInput(channel="letter", received_on=to_local(now_utc()).date(), stance="support",
+                         body="来信支持。", identity_type="individual", phone="13900001111"),
+            InspectedUpload(make_pdf(), "scan.pdf", "application/pdf", "pdf"),
+            by=user_by_email(STAFF_EMAILS[MODERATOR]),
+        )
+        return {"comment": comment.id, "attachment": comment.attachments[0].id}
 
 
 @pytest.mark.parametrize(("method", "url", "expected"), ROUTES, ids=[f"{m} {u}" for m, u, _ in ROUTES])
 @pytest.mark.parametrize("role", [ANON, ANALYST, MODERATOR, ADMIN])
-def test_role_matrix(seeded, staff, login_as, app, method, url, expected, role):
+def test_role_matrix(seeded, staff, made, login_as, app, method, url, expected, role):
+    url = url.format(**made)
     client = app.test_client() if role == ANON else login_as(role)
     if method == "GET":
         response = client.get(url)

@@ -102,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from .audit import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
+    from .intake import bp as intake_bp
+    from .manage import bp as manage_bp
     from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 
@@ -111,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(manage_bp)
     init_api(app)
 
 

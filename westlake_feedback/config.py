@@ -26,3 +26,4 @@ class Config:
     API_RATE_LIMIT = "120 per minute"
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     PRIVACY_RETENTION_YEARS = 3
+    INTAKE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # scans of letters: PDF, JPEG or PNG

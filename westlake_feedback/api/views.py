@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..comments.models import Comment, CommentStatus
 from ..comments.services import published_comment_counts
 from ..consultations.models import Clause, Consultation
-from ..consultations.services import all_consultations, clause_by_number, consultation_by_slug
+from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
 from ..timeutil import now_utc
 from . import bp, serializers
@@ -37,7 +37,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 def _consultation(slug: str) -> Consultation:
-    consultation = db.session.scalar(consultation_by_slug(slug, with_structure=True))
+    consultation = db.session.scalar(public_consultation_by_slug(slug, with_structure=True))
     if consultation is None:
         abort(404)
     return consultation
@@ -62,7 +62,7 @@ def openapi():
 def consultations():
     at = now_utc()
     items = []
-    for consultation in db.session.scalars(all_consultations()):
+    for consultation in db.session.scalars(listed_consultations()):
         count = sum(published_comment_counts(consultation).values())
         items.append(serializers.consultation_summary(consultation, at, count))
     return jsonify(items=items)

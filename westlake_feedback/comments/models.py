@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..consultations.models import Clause, Consultation
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
@@ -116,9 +117,16 @@ class Comment(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # One token per rendered form: a replayed POST finds the comment it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Offline intake (letter, email, phone, meeting): local dates it arrived / was postmarked,
+    # the sender's postal address, and the staff member who typed it in.
+    received_on: Mapped[date | None] = mapped_column(Date)
+    postmarked_on: Mapped[date | None] = mapped_column(Date)
+    postal_address: Mapped[str | None] = mapped_column(String(300))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship()
+    entered_by: Mapped[User | None] = relationship()
 
     @property
     def stance_label(self) -> str:

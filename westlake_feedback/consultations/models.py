@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,6 +15,19 @@ class WindowState(str, Enum):
     NOT_YET_OPEN = "not_yet_open"
     OPEN = "open"
     CLOSED = "closed"
+
+
+class ConsultationStatus(str, Enum):
+    """draft: only staff see it; published: public; archived: still readable, no longer listed."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        labels = {self.DRAFT: _l("草稿"), self.PUBLISHED: _l("已发布"), self.ARCHIVED: _l("已归档")}
+        return str(labels[self])
 
 
 class Consultation(db.Model):
@@ -39,6 +53,10 @@ class Consultation(db.Model):
     closing_text: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     show_approved_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Published by default, so CLI imports and existing rows stay public; staff creations start as draft.
+    status: Mapped[str] = mapped_column(
+        String(20), default=ConsultationStatus.PUBLISHED.value, server_default=ConsultationStatus.PUBLISHED.value
+    )
     source_name: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
@@ -59,6 +77,18 @@ class Consultation(db.Model):
 
     def is_open(self, at: datetime) -> bool:
         return self.window_state(at) is WindowState.OPEN
+
+    @property
+    def status_enum(self) -> ConsultationStatus:
+        return ConsultationStatus(self.status)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ConsultationStatus.DRAFT.value
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == ConsultationStatus.ARCHIVED.value
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..timeutil import LOCAL_TZ, now_utc, window_from_days
-from .models import Clause, Consultation, Section, WindowState
+from .models import Clause, Consultation, ConsultationStatus, Section, WindowState
 from .parser import DraftParseError, ParsedDraft, parse_draft
 
 SEED_PATH = Path(__file__).parent / "data" / "xihu-2023-draft.txt"
@@ -30,16 +30,17 @@ class ImportResult:
 
 
 def read_draft_file(path: Path) -> ParsedDraft:
-    raw = path.read_bytes()
+    return parse_draft(decode_draft(path.read_bytes()))
+
+
+def decode_draft(raw: bytes) -> str:
+    """The text of a draft file in UTF-8 (with or without BOM) or GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise DraftParseError("文件编码无法识别,请另存为 UTF-8 后重试。")
-    return parse_draft(text)
+    raise DraftParseError("文件编码无法识别,请另存为 UTF-8 后重试。")  # pragma: no cover - gb18030 decodes nearly anything
 
 
 def slug_from_name(name: str) -> str:
@@ -55,13 +56,20 @@ def import_draft(
     closes_at: datetime | None = None,
     is_demo: bool | None = None,
     source_name: str | None = None,
+    status: str | None = None,
+    commit: bool = True,
 ) -> ImportResult:
-    """Create or update (by slug) a consultation from a parsed draft. Commits."""
+    """Create or update (by slug) a consultation from a parsed draft. Commits, unless commit=False
+    (then it only flushes, so the caller can audit-log in the same transaction).
+
+    New consultations are published unless `status` says otherwise."""
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     created = consultation is None
     if created:
-        consultation = Consultation(slug=slug)
+        consultation = Consultation(slug=slug, status=status or ConsultationStatus.PUBLISHED.value)
         db.session.add(consultation)
+    elif status is not None:
+        consultation.status = status
 
     opens_at, closes_at = _window(parsed, consultation, opens_at, closes_at)
     consultation.title = parsed.title or parsed.notice_title or slug
@@ -81,7 +89,10 @@ def import_draft(
     consultation.source_name = source_name or consultation.source_name
 
     _sync_structure(consultation, parsed)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return ImportResult(consultation, created, len(parsed.sections), len(parsed.all_clauses))
 
 
@@ -89,14 +100,18 @@ def _local_to_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc) if moment else None
 
 
-def _window(parsed, consultation, opens_at, closes_at) -> tuple[datetime, datetime]:
+def default_window(parsed: ParsedDraft) -> tuple[datetime | None, datetime | None]:
+    """The comment window the text itself states (UTC), or None where it states none."""
     if parsed.opens_on and parsed.closes_on:
-        default_open, default_close = window_from_days(parsed.opens_on, parsed.closes_on)
-    elif parsed.closes_on:
+        return window_from_days(parsed.opens_on, parsed.closes_on)
+    if parsed.closes_on:
         default_close = window_from_days(parsed.closes_on, parsed.closes_on)[1]
-        default_open = _local_to_utc(parsed.published_at) if parsed.published_at else None
-    else:
-        default_open = default_close = None
+        return (_local_to_utc(parsed.published_at) if parsed.published_at else None), default_close
+    return None, None
+
+
+def _window(parsed, consultation, opens_at, closes_at) -> tuple[datetime, datetime]:
+    default_open, default_close = default_window(parsed)
     opens_at = opens_at or consultation.opens_at or default_open
     closes_at = closes_at or consultation.closes_at or default_close
     if opens_at is None or closes_at is None:
@@ -177,6 +192,19 @@ def consultation_by_slug(slug: str, *, with_structure: bool = False) -> Select:
 
 def all_consultations() -> Select:
     return select(Consultation).order_by(Consultation.closes_at.desc())
+
+
+PUBLIC_STATUSES = (ConsultationStatus.PUBLISHED.value, ConsultationStatus.ARCHIVED.value)
+
+
+def public_consultation_by_slug(slug: str, *, with_structure: bool = False) -> Select:
+    """Pages of published and archived consultations are public; drafts are not."""
+    return consultation_by_slug(slug, with_structure=with_structure).where(Consultation.status.in_(PUBLIC_STATUSES))
+
+
+def listed_consultations() -> Select:
+    """What the home page lists: published consultations (archived ones are only linked to)."""
+    return all_consultations().where(Consultation.status == ConsultationStatus.PUBLISHED.value)
 
 
 def sort_for_home(consultations: list[Consultation], at: datetime) -> list[Consultation]:

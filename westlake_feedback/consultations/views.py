@@ -8,11 +8,13 @@ from ..extensions import db
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
-from .services import all_consultations, clause_by_number, consultation_by_slug, neighbour_clauses, sort_for_home
+from .services import (clause_by_number, listed_consultations, neighbour_clauses, public_consultation_by_slug,
+                       sort_for_home)
 
 
 def get_consultation(slug: str, *, with_structure: bool = False) -> Consultation:
-    return db.first_or_404(consultation_by_slug(slug, with_structure=with_structure))
+    """A published or archived consultation; drafts are 404 here (staff preview them under /staff)."""
+    return db.first_or_404(public_consultation_by_slug(slug, with_structure=with_structure))
 
 
 def get_clause(consultation: Consultation, number: int) -> Clause:
@@ -22,7 +24,7 @@ def get_clause(consultation: Consultation, number: int) -> Clause:
 @bp.get("/")
 def index():
     now = now_utc()
-    consultations = sort_for_home(list(db.session.scalars(all_consultations())), now)
+    consultations = sort_for_home(list(db.session.scalars(listed_consultations())), now)
     counts = {c.id: sum(published_comment_counts(c).values()) for c in consultations}
     return render_template("consultations/index.html", consultations=consultations, counts=counts, at=now)
 
