@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..consultations.models import Clause, Consultation
+from ..digests.models import Digest  # noqa: F401  (the table digest_id refers to)
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
 
@@ -116,6 +117,8 @@ class Comment(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # One token per rendered form: a replayed POST finds the comment it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The digest that reported this comment to the contact mailbox; NULL until one has.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship()
