@@ -46,6 +46,9 @@ def _finish_config(app: Flask) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    for key in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # an all-digit password arrives as a JSON number
+        if app.config.get(key) is not None:
+            app.config[key] = str(app.config[key])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A pool of file connections; WAL lets readers proceed while one writer commits.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -112,9 +115,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .consultations.cli import consultations_cli
+    from .mail.cli import outbox_cli
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
 
 

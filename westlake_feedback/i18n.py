@@ -1,11 +1,11 @@
 """Locale choice: a cookie set by the language switch; Chinese otherwise."""
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    wanted = request.cookies.get(LANG_COOKIE)
+    wanted = request.cookies.get(LANG_COOKIE) if has_request_context() else None
     if wanted in current_app.config["LANGUAGES"]:
         return wanted
     return current_app.config["BABEL_DEFAULT_LOCALE"]
