@@ -6,8 +6,8 @@ import sqlite3
 
 from flask_migrate import downgrade, upgrade
 
+from westlake_feedback import create_app
 from westlake_feedback.extensions import db
-from conftest import make_app
 
 BEFORE_MAIL = "b879bc4645d9"
 
@@ -22,7 +22,8 @@ def counts(path) -> dict[str, int]:
 
 def test_mail_migration_keeps_existing_rows_on_sqlite(tmp_path):
     path = tmp_path / "old.sqlite3"
-    app = make_app(f"sqlite:///{path}", tmp_path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"})
     with app.app_context():
         upgrade(revision=BEFORE_MAIL)
         db.engine.dispose()
