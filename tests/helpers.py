@@ -89,3 +89,36 @@ def text_and_html(message) -> tuple[str, str]:
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None, "both parts expected"
     return text.get_content(), html.get_content()
+
+
+def local(text: str):
+    """An aware datetime from 'YYYY-MM-DD HH:MM[:SS]' in Asia/Shanghai."""
+    from datetime import datetime
+
+    from westlake_feedback.timeutil import LOCAL_TZ
+
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+
+
+def seed_before_window(app, demo: bool = True) -> None:
+    """The seed as if imported on 2023-03-10, before the Xihu window (15-22 March 2023) opened;
+    the demo copy (if wanted) is then open from 10 to 18 March 2023."""
+    import time_machine
+
+    from westlake_feedback.consultations.services import SEED_PATH, import_draft, read_draft_file
+
+    with time_machine.travel(local("2023-03-10 09:00"), tick=False):
+        if demo:
+            seed(app)
+        else:
+            with app.app_context():
+                import_draft(read_draft_file(SEED_PATH), slug="xihu-2023", is_demo=False)
+
+
+def consultation(slug: str = "xihu-2023"):
+    from sqlalchemy import select
+
+    from westlake_feedback.consultations.models import Consultation
+    from westlake_feedback.extensions import db
+
+    return db.session.scalar(select(Consultation).where(Consultation.slug == slug))

@@ -115,10 +115,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .consultations.cli import consultations_cli
+    from .digests.cli import digests_cli
     from .mail.cli import outbox_cli
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
+    app.cli.add_command(digests_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
 
