@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from westlake_feedback import create_app
 from westlake_feedback.extensions import db as _db
-from helpers import form_tokens, seed, valid_comment
+from helpers import STAFF_EMAILS, create_staff, form_tokens, login, seed, valid_comment
 
 TEST_DATABASE_URL = os.environ.get("WESTLAKE_TEST_DATABASE_URL")
 
@@ -128,6 +128,25 @@ def post_comment(client):
         return client.post(action_url, data=data, follow_redirects=follow_redirects)
 
     return post
+
+
+@pytest.fixture
+def staff(app):
+    """An admin, a moderator and an analyst: {role: email}."""
+    return create_staff(app)
+
+
+@pytest.fixture
+def login_as(app, staff):
+    """A test client signed in with the given role."""
+
+    def signed_in(role: str):
+        client = app.test_client()
+        response = login(client, STAFF_EMAILS[role])
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return client
+
+    return signed_in
 
 
 # A real SMTP server (aiosmtpd) on 127.0.0.1 ----------------------------------------------

@@ -42,6 +42,41 @@ def valid_comment(**overrides) -> dict[str, str]:
     return data
 
 
+STAFF_PASSWORD = "Westlake-Test-2023!"
+STAFF_EMAILS = {
+    "admin": "admin@xihu.example",
+    "moderator": "moderator@xihu.example",
+    "analyst": "analyst@xihu.example",
+}
+
+
+def create_staff(app) -> dict[str, str]:
+    from westlake_feedback.accounts.services import create_user
+    from westlake_feedback.extensions import db
+
+    with app.app_context():
+        for role, email in STAFF_EMAILS.items():
+            create_user(email, role, STAFF_PASSWORD)
+        db.session.commit()
+    return dict(STAFF_EMAILS)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no csrf_token in page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = STAFF_PASSWORD):
+    page = client.get("/staff/login")
+    return client.post(
+        "/staff/login", data={"csrf_token": csrf_from(page.get_data(as_text=True)), "email": email,
+                              "password": password}
+    )
+
+
 def comment_on(slug: str, clause_number: int | None = None, *, at=None, honeypot: str = "", **fields):
     """Submit a web comment through the service (in an app context), as the form view does."""
     import secrets

@@ -81,6 +81,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .accounts.access import init_login
     from .extensions import babel, csrf, db, limiter, mail, migrate
     from .i18n import select_locale, select_timezone
 
@@ -94,17 +95,26 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     mail.init_app(app)
+    init_login(app)
     limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .comments import bp as comments_bp
-    from .consultations import bp as consultations_bp
+    from .accounts import bp as accounts_bp
+    from .api.views import init_api
+    from .audit import bp as audit_bp
+    from .comments.views import bp as comments_bp
+    from .consultations.views import bp as consultations_bp
+    from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(audit_bp)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -114,6 +124,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .accounts.cli import users_cli
     from .consultations.cli import consultations_cli
     from .digests.cli import digests_cli
     from .mail.cli import outbox_cli
@@ -123,6 +134,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(digests_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(users_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -22,6 +22,9 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     COMMENT_RATE_LIMIT = "20 per 10 minutes"
+    LOGIN_RATE_LIMIT = "20 per 15 minutes"
+    API_RATE_LIMIT = "120 per minute"
+    API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     PRIVACY_RETENTION_YEARS = 3
 
     # Links in mail are built from this, since the worker has no request to take a host from.

@@ -71,6 +71,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_error):
+        if request.path.startswith("/api/"):
+            return {"error": "not_found"}, 404
         return _error_page(404, _("页面不存在"), _("您访问的页面不存在,可能链接有误或已被移除。"))
 
     @app.errorhandler(413)
@@ -79,6 +81,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_error):
+        if request.path.startswith("/api/"):
+            return {"error": "too_many_requests"}, 429
         return _error_page(429, _("操作过于频繁"), _("您的操作过于频繁,请稍后再试。"))
 
     @app.errorhandler(500)

@@ -1,7 +1,7 @@
 """mail: the outbox (with attachments), digests, comments.digest_id, digest settings
 
 Revision ID: 4a11ba500001
-Revises: b879bc4645d9
+Revises: 044dc452f3e0
 Create Date: 2026-11-30 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "4a11ba500001"
-down_revision = "b879bc4645d9"
+down_revision = "044dc452f3e0"
 branch_labels = None
 depends_on = None
 

@@ -74,6 +74,8 @@ def test_clause_page_in_context(seeded, client):
     assert "http://localhost/c/xihu-2023-demo/clauses/12" in html  # permalink
     assert 'name="body"' in html and 'name="csrf_token"' in html
     assert "个人信息处理说明" in html
+    assert '<span class="clause-no">12.</span>实施企业研发投入奖补政策</h1>' in html
+    assert '<div class="clause-text"><p>鼓励企业加大研发投入力度' in html  # title not repeated
 
 
 def test_first_and_last_clause_navigation(seeded, client):

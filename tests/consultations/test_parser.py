@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
-    from westlake_feedback.consultations.parser_meta import cn_to_int
-except ImportError:  # pragma: no cover - the package __init__ pulls in Flask views that import each
-    import westlake_feedback.comments  # noqa: F401  other; importing comments first breaks the cycle
-    from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
-    from westlake_feedback.consultations.parser_meta import cn_to_int
+from westlake_feedback.consultations.parser import DraftParseError, ParsedDraft, parse_draft
+from westlake_feedback.consultations.parser_meta import cn_to_int
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "westlake_feedback" / "consultations" / "data" / "xihu-2023-draft.txt"
@@ -187,8 +182,10 @@ class TestSeed:
         assert [c.title for c in flat.all_clauses] == [c.title for c in seed.all_clauses]
         assert [c.text for c in flat.all_clauses[:-1]] == [c.text for c in seed.all_clauses[:-1]]
         assert {c.line for c in flat.all_clauses} == {1}
-        assert (flat.opens_on, flat.closes_on) == (date(2023, 3, 15), date(2023, 3, 22))
-        assert flat.email == "xkh_work@sina.com" and flat.phone == "0571-87971371"
+        assert flat.all_clauses[-1].text.startswith(seed.all_clauses[-1].text)   # closing words run on
+        for name in ("title", "notice_title", "notice_text", "preamble", "issuer", "published_at", "opens_on",
+                     "closes_on", "contact_person", "postal_address", "postcode", "phone", "email"):
+            assert getattr(flat, name) == getattr(seed, name), name
 
     def test_numbering_gap_in_the_seed_names_the_line(self, seed_text):
         lines = seed_text.splitlines()
@@ -362,6 +359,27 @@ class TestFlattened:
         assert draft.title == "某某管理办法"
         assert draft.preamble == "起草说明\n为落实上级要求，起草本办法。本办法共三章五条。\n一、主要内容\n1.明确适用范围。"
 
+    def test_a_whole_page_on_one_line(self):
+        lines = read("public-space-toc.txt").splitlines()
+        flat = parse_draft(" ".join(lines))
+        draft = parse_draft("\n".join(lines))
+        assert [(s.heading, numbers(s.clauses)) for s in flat.sections] == [
+            (s.heading, numbers(s.clauses)) for s in draft.sections]
+        assert [c.title for c in flat.all_clauses] == [c.title for c in draft.all_clauses]
+        for name in ("title", "notice_title", "issuer", "published_at", "opens_on", "closes_on",
+                     "contact_person", "postal_address", "postcode", "phone", "email"):
+            assert getattr(flat, name) == getattr(draft, name), name
+        assert flat.preamble.startswith("关于《杭州市西湖区城市公共空间管理办法（征求意见稿）》的起草说明\n一、起草背景")
+        assert flat.preamble.endswith("第五章为附则。")
+        assert flat.notice_text.startswith("为进一步规范城市公共空间管理")
+
+    def test_text_glued_without_any_separator_still_yields_the_articles(self):
+        glued = parse_draft("".join(read("public-space-toc.txt").splitlines()))
+        assert [s.heading for s in glued.sections] == ["总则", "规划与设置", "日常管理", "法律责任", "附则"]
+        assert numbers(glued.all_clauses) == list(range(1, 21))
+        assert [c.subsection for c in glued.sections[2].clauses] == ["第一节 一般规定"] * 2 + ["第二节 临时占用"] * 3
+        assert glued.email == "xhcg_fzk@163.com" and glued.contact_person == "陈晓明"
+
     def test_a_run_on_article_with_a_missing_number_is_an_error(self):
         with pytest.raises(DraftParseError) as caught:
             parse_draft("第一条 为了规范管理，制定本办法。第二条 本办法适用于本区。第四条 本办法自公布之日起施行。")
@@ -508,6 +526,29 @@ def test_explanation_after_the_draft_goes_to_the_closing_text():
     assert draft.title == "某某办法（草案）"
 
 
+def test_contact_lines_after_the_last_article_are_closing_text():
+    draft = parse_draft("某某办法（草案）\n第一条 为了规范。\n第二条 本办法施行。\n"
+                        "《某某办法（草案）》起草说明\n第二十三条对违法行为作出规定。")
+    assert numbers(draft.loose_clauses) == [1, 2]
+    assert draft.closing_text == "《某某办法（草案）》起草说明\n第二十三条对违法行为作出规定。"
+    draft = parse_draft("第一条 为了规范。\n第二条 本办法施行。\n联系人：张三\n联系电话：0571-85250000")
+    assert draft.loose_clauses[-1].text == "本办法施行。"
+    assert draft.closing_text == "联系人：张三\n联系电话：0571-85250000"
+    assert (draft.contact_person, draft.phone) == ("张三", "0571-85250000")
+
+
+def test_prose_that_starts_with_an_article_reference_is_not_a_duplicate():
+    draft = parse_draft("第一条 为了规范。\n第二条 适用范围。\n第三条 本办法施行。\n第一条对立法目的作出规定。")
+    assert numbers(draft.loose_clauses) == [1, 2, 3]
+    assert draft.loose_clauses[-1].text == "本办法施行。\n第一条对立法目的作出规定。"
+
+
+def test_an_item_ending_in_shuo_ming_is_not_an_explanation_heading():
+    draft = parse_draft("第一条 申请人应当提交下列材料：\n（一）申请书；\n（二）情况说明\n第二条 本办法施行。")
+    assert draft.loose_clauses[0].text == "申请人应当提交下列材料：\n（一）申请书；\n（二）情况说明"
+    assert numbers(draft.loose_clauses) == [1, 2] and draft.closing_text == ""
+
+
 def test_signature_after_the_last_article_is_closing_text():
     draft = parse_draft("某某管理办法\n第一条 为了规范管理。\n第二条 本办法自公布之日起施行。\n"
                         "杭州市西湖区人民政府\n二〇二三年十一月十六日")
@@ -598,3 +639,9 @@ def test_chapter_gap_names_the_line():
         parse_draft("第一章 总则\n第一条 为了规范管理。\n第三章 附则\n第二条 本办法自公布之日起施行。")
     assert caught.value.line == 3
     assert "第3行" in caught.value.message
+
+
+def test_spaced_out_chapter_headings_are_joined():
+    draft = parse_draft("某某办法（征求意见稿）\n第一章　总　则\n第一条　为了规范管理，制定本办法。\n"
+                        "第二章 附 则\n第二条　本办法自发布之日起施行。\n")
+    assert [s.heading for s in draft.sections] == ["总则", "附则"]

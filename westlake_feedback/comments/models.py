@@ -140,5 +140,10 @@ class Comment(db.Model):
         return CommentStatus(self.status).label
 
     @property
+    def public_text(self) -> str:
+        """What the public may read of this comment."""
+        return self.body
+
+    @property
     def is_published(self) -> bool:
         return self.status == CommentStatus.APPROVED.value

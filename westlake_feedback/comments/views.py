@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
@@ -75,7 +75,9 @@ def receipt(code: str):
         abort(404)
     if comment.receipt_code != code:
         return redirect(url_for(".receipt", code=comment.receipt_code))
-    return render_template("comments/receipt.html", comment=comment, consultation=comment.consultation)
+    response = make_response(render_template("comments/receipt.html", comment=comment, consultation=comment.consultation))
+    response.headers["Cache-Control"] = "private, no-store"  # it shows what a person wrote
+    return response
 
 
 @bp.get("/receipt")

@@ -120,3 +120,11 @@ class Clause(db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="clauses")
     section: Mapped[Section | None] = relationship(back_populates="clauses")
+
+    @property
+    def text_after_title(self) -> str:
+        """The body without its opening title sentence, for pages that show the title as a heading."""
+        for opening in (self.title + "。", self.title + ".", f"({self.title})", f"（{self.title}）", f"【{self.title}】"):
+            if self.body.startswith(opening) and len(self.body) > len(opening):
+                return self.body[len(opening):].lstrip()
+        return self.body

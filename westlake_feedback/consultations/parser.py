@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .parser_meta import analyse_front, cn_to_int, is_date_line, is_junk, split_trailing_title
+from .parser_meta import (analyse_front, cn_to_int, is_date_line, is_explanation_heading, is_junk,
+                          split_heading)
 
 
 class DraftParseError(ValueError):
@@ -73,7 +74,12 @@ def parse_draft(text: str, *, today: date | None = None) -> ParsedDraft:
     Two body formats are recognised: policy documents with 一、 sections and continuously numbered
     1. 2. 3. clauses (or （一）（二） clauses), and regulations with 第X章 chapters and 第X条 articles.
     The body starts at the longest consecutive run of clause numbers starting at 1, so numbered
-    points inside a notice or an 起草说明 before the draft never become clauses.
+    points inside a notice or an 起草说明 before the draft never become clauses; a 目录 and the
+    起草说明 stay in the preamble. Markers run together on one line (flattened web pages) are split
+    only after a sentence end and only when they carry the next expected number. A gap or a repeated
+    number at the start of a line raises DraftParseError naming the line. 第X节 headings do not open
+    sections: they are recorded as ParsedClause.subsection. See parser_meta for the notice metadata
+    and the comment-window rules (closes_on is the last day, inclusive).
     """
     segs = _segment(text or "")
     if not segs:
@@ -87,7 +93,7 @@ def parse_draft(text: str, *, today: date | None = None) -> ParsedDraft:
             front[-1] = (front[-1][0], front[-1][1] + g.raw)
         else:
             front.append((g.line, g.raw))
-    front = [(n, part.strip()) for n, t in front for part in split_trailing_title(t.strip())]
+    front = [(n, t.strip()) for n, t in front]
     closing = [p.strip() for p in body.closing if p.strip()]
     info = analyse_front(front, closing, today)
     if body.extra:
@@ -110,16 +116,16 @@ _KINDS = (
 )
 # A marker inside a line (flattened web text) only counts after a sentence end or whitespace.
 _SPLIT = re.compile(rf"(?<=[。；;！？!?\s])(?=第\s*{_NUM}\s*[章节条]|[0-9０-９]{{1,3}}\s*[.．、](?![0-9０-９])"
-                    rf"|{_CN}[、．.]|[（(]{_CN}[)）]|目\s*录)")
-_HEADING_THEN_ARTICLE = re.compile(rf"^第\s*{_NUM}\s*[章节][^。；;，,：:]{{0,30}}?(?=第\s*{_NUM}\s*条)")
+                    rf"|{_CN}[、．.]|[（(]{_CN}[)）]|目\s*录)|(?<=\S)(?=第\s*[一1]\s*[章条])")   # text glued to 第一章
+_HEADING_THEN_ARTICLE = re.compile(rf"^第\s*{_NUM}\s*[章节][^。；;，,：:]{{0,30}}?(?=第\s*{_NUM}\s*[节条])")
 # Words that follow 第X条 when it is a reference ("第五条规定的", "第三条第二款") rather than a marker.
 _REF = re.compile(r"规定|的|所|中|之|至|到|和|与|及|或|、|，|,|第|款|项|修改|增加|删除|作为|调整|共|明确|内容|有关|相关|[-—~～]")
 _SHORT = re.compile(r"^[^。；;，,：:！？!?]{1,30}$")
 _TITLE_BR = re.compile(r"^[（(【\[〔]\s*([^（）()【】\[\]〔〕。，,；;]{1,40}?)\s*[）)】\]〕]")
-_LEAD = re.compile(r"[（(]\s*(?:由\s*)?([^（）()。，,]{2,60}?)\s*(?:牵头(?:负责|实施|落实|组织实施)?|负责(?:实施|落实)?|组织实施)\s*[)）]")
-_SUBITEM = re.compile(r"^(?:[（(]\s*[一二三四五六七八九十0-9]{1,3}\s*[)）]|[0-9]{1,2}\s*[)）.．、](?![0-9])|[①-⑳]|[一二三四五六七八九十]是|[-•·])")
+_SUBITEM = re.compile(r"^(?:[（(]\s*[一二三四五六七八九十0-9]{1,3}\s*[)）]|[0-9]{1,2}\s*[)）.．、](?![0-9])|[①-⑳]"
+                      r"|[一二三四五六七八九十]是|[-•·])")
 _CLOSING = re.compile(r"^(?:附\s*件|附\s*表|附\s*录|抄\s*[送报]|[（(]此页无正文[)）]|(?:联\s*系\s*人|联系电话|电子邮箱"
-                      r"|联系地址|通信地址)\s*[:：])|^[^。；;]{0,80}(?:说\s*明|解读)$")
+                      r"|联系地址|通信地址)\s*[:：])")
 
 
 class _Seg:
@@ -156,10 +162,11 @@ def _segment(text: str) -> list[_Seg]:
         line = physical.strip()
         cuts = [0] + [m.start() for m in _SPLIT.finditer(line)] if line else []
         for k, (a, b) in enumerate(zip(cuts, cuts[1:] + [len(line)])):
-            piece = line[a:b]
-            m = _HEADING_THEN_ARTICLE.match(piece)      # "第二章 管理职责第五条 …"
-            parts = [piece[:m.end()], piece[m.end():]] if m else [piece]
-            segs.extend(_Seg(no, part, k > 0 or j > 0) for j, part in enumerate(parts))
+            piece, soft = line[a:b], k > 0
+            while m := _HEADING_THEN_ARTICLE.match(piece):      # "第二章 管理职责第一节 通则第五条 …"
+                segs.append(_Seg(no, piece[:m.end()], soft))
+                piece, soft = piece[m.end():], True
+            segs.append(_Seg(no, piece, soft))
     return segs
 
 
@@ -188,9 +195,8 @@ def _locate_body(segs: list[_Seg]) -> tuple[str, int]:
                 break
             elif mk or not _SHORT.match(segs[j].raw.strip()):
                 break
-    else:
-        head = _head_above(segs, i)
-        start = i if head is None else head
+    elif (head := _head_above(segs, i)) is not None:
+        start = head        # the 一、 heading (and its intro) above the first point
     return kind, start
 
 
@@ -287,13 +293,13 @@ class _Body:
         if not closing and self.pending is not None and not g.soft and _SHORT.match(s):
             what, sec = self.pending        # heading written on the line after 第一章 / 第一节
             if what == "sec":
-                sec["heading"], sec["lead"], _ = _split_heading(s, self.sec_kind)
+                sec["heading"], sec["lead"], _ = split_heading(s, self.sec_kind)
             else:
                 self.subsection = f"{self.subsection} {s}"
             self.pending = None
             return
         self.pending = None
-        if not closing and self.count and _CLOSING.match(s):
+        if not closing and self.count and (_CLOSING.match(s) or is_explanation_heading(s)):
             self.in_closing, target = True, self.closing
         target.append(g.raw.lstrip())
 
@@ -326,7 +332,7 @@ class _Body:
                 raise DraftParseError(
                     f"第{g.line}行：章的编号从第{self.next_sec - 1}章跳到了第{n}章，请检查原文。", line=g.line)
             return self.text(g)     # "二、" in prose, or a run-on heading that does not fit
-        heading, lead, intro = _split_heading(rest.strip(), kind)
+        heading, lead, intro = split_heading(rest.strip(), kind)
         sec = {"number": len(self.sections) + 1, "label": label, "heading": heading, "lead": lead,
                "intro": [intro] if intro else [], "clauses": [], "line": g.line}
         self.sections.append(sec)
@@ -350,11 +356,9 @@ class _Body:
             return
         paras = last[-1]["paras"]
         moved: list[str] = []
-        if self.kind != "art":
-            # Policy points are one paragraph each (plus sub-items): later paragraphs after the last
-            # point are the document's closing words ("上述7个领域政策……").
+        if self.kind != "art":  # points are one paragraph (plus sub-items): what follows the last one
             j = next((j for j in range(1, len(paras)) if not _SUBITEM.match(paras[j].strip())), None)
-            if j is not None:
+            if j is not None:   # is the document's closing words ("上述7个领域政策……")
                 moved, paras[j:] = paras[j:], []
         else:   # a signature and date after the last article
             while len(paras) > 1 and is_date_line(paras[-1].strip()):
@@ -362,17 +366,6 @@ class _Body:
                 while len(paras) > 1 and len(moved) < 4 and _SHORT.match(paras[-1].strip()):
                     moved.insert(0, paras.pop())
         self.closing[:0] = moved
-
-
-def _split_heading(text: str, kind: str) -> tuple[str, str | None, str]:
-    """'扩大有效投资政策(由区发改经信局牵头实施)' -> heading, lead department, run-on intro text."""
-    m = _LEAD.search(text)
-    if m:
-        return text[:m.start()].strip(), m.group(1).strip(), text[m.end():].strip()
-    if kind == "head" and "。" in text:
-        heading, _, rest = text.partition("。")
-        return heading.strip(), None, rest.strip()
-    return text, None, ""
 
 
 def _numbering_message(line: int, previous: int, number: int) -> str:
@@ -390,6 +383,8 @@ def _clause(c: dict) -> ParsedClause:
     m = _TITLE_BR.match(first)
     if m and not re.fullmatch(r"[一二三四五六七八九十0-9]+", m.group(1)):
         title = m.group(1).strip()
+    elif (lead_in := re.match(r"([^。]*?)[：:]\s*(?:[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.．、])", first)):
+        title = lead_in.group(1).strip()        # "…应当符合下列要求：（一）…" run together
     elif "。" in first:
         title = first.split("。", 1)[0].strip()
     else:
@@ -400,6 +395,8 @@ def _clause(c: dict) -> ParsedClause:
 
 
 def _section(s: dict) -> ParsedSection:
-    return ParsedSection(number=s["number"], label=s["label"], heading=s["heading"], lead_department=s["lead"],
+    # "总　则" is spaced out for typesetting; the heading is 总则.
+    heading = re.sub(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])", "", s["heading"] or "")
+    return ParsedSection(number=s["number"], label=s["label"], heading=heading, lead_department=s["lead"],
                          intro="\n".join(p.strip() for p in s["intro"] if p.strip()),
                          clauses=[_clause(c) for c in s["clauses"]], line=s["line"])

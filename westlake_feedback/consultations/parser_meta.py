@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９＠", "0123456789@")
 _CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, **{str(d): d for d in range(10)}}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _PUNCT = "。；;！？!?，,：:"
 
@@ -59,7 +59,12 @@ _MARK_ONLY = re.compile(rf"^{_MARK}$")
 _MARK_END = re.compile(rf"{_MARK}$")
 _DOC_END = re.compile(r"(?:办法|条例|规定|细则|规则|意见|政策|措施|方案|决定|规划|标准|规程|指引|纲要|章程"
                       r"|公约|制度|[（(](?:试行|暂行)[)）])$")
-_EXPLAIN = re.compile(r"^(?:关于.{0,80}的)?(?:起草|编制|制定|修订|修改)?(?:情况)?(?:的)?说\s*明$|^起草说明")
+_EXPLAIN = re.compile(r"^(?![0-9０-９]{1,2}\s*[.．、]|附|[（(])(?:[^。；;]{0,80}(?:起草|编制|制定|修订|修改)(?:情况)?的?"
+                      r"|关于[^。；;]{0,80}的)?(?:说\s*明|政策解读)$")
+_INLINE_TITLE = re.compile(rf"(?:^|[\s。；;：:])([^\s。；;：:《》]{{2,80}}\s?{_MARK})(?=\s|$)")
+_INLINE_EXPLAIN = re.compile(r"(?<=\s)(?:关于《[^》]{1,80}》的|《[^》]{1,80}》)?(?:起草|编制|制定|修订)说明(?=\s)")
+_BREADCRUMB = re.compile(r"^(?:(?:[|｜丨]|法定主动公开内容|政府信息公开年报|主动公开)\s*)+(?=\S)|"
+                         r"^(?:您?(?:当前|现在)?(?:所在)?的?位置\s*[:：]\s*)?首页(?:\s*[>»/]\s*[^\s>»/]+)+\s*")
 _TOC_HEAD = re.compile(r"^目\s*录")
 _TOC_ENTRY = re.compile(r"^第\s*[零〇一二两三四五六七八九十百0-9０-９]{1,6}\s*[章节](?:[^。；;，,：:]{0,30})$")
 _CONTACT = re.compile(r"^(?:联\s*系\s*人|联系电话|咨询电话|办公电话|电\s*话|传\s*真|电子邮箱|电子邮件|邮\s*箱"
@@ -67,13 +72,18 @@ _CONTACT = re.compile(r"^(?:联\s*系\s*人|联系电话|咨询电话|办公电�
 _Y = r"(\d{4}|[〇○零一二三四五六七八九]{4})"
 _MD = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE_ONLY = re.compile(rf"^{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日$|^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})$")
-_SIGN_TAIL = re.compile(rf"\s+([^\s{_PUNCT}]{{2,30}})\s+({_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日)\s*$")
+_SIGN_TAIL = re.compile(rf"(?:^|\s+|(?<=[。！]))([^\s{_PUNCT}]{{2,30}})\s+({_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日)\s*$")
 _DATETIME = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                        r"(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
 
 
+def is_explanation_heading(text: str) -> bool:
+    """起草说明 / 关于《…》的起草说明 / 说明: the heading of a drafting explanation."""
+    return bool(_EXPLAIN.match(text))
+
+
 def is_junk(text: str) -> bool:
-    return bool(_JUNK.match(text))
+    return len(text) <= 60 and bool(_JUNK.match(text))
 
 
 def is_date_line(text: str) -> bool:
@@ -116,16 +126,29 @@ def _titleish(text: str) -> bool:
             and not _EXPLAIN.match(text))
 
 
+_LEAD = re.compile(r"[（(]\s*(?:由\s*)?([^（）()。，,]{2,60}?)\s*(?:牵头(?:负责|实施|落实|组织实施)?|负责(?:实施|落实)?|组织实施)\s*[)）]")
+
+
+def split_heading(text: str, kind: str) -> tuple[str, str | None, str]:
+    """'扩大有效投资政策(由区发改经信局牵头实施)' -> heading, lead department, run-on intro text."""
+    m = _LEAD.search(text)
+    if m:
+        return text[:m.start()].strip(), m.group(1).strip(), text[m.end():].strip()
+    if kind == "head" and "。" in text:
+        heading, _, rest = text.partition("。")
+        return heading.strip(), None, rest.strip()
+    return text, None, ""
+
+
 # ---------------------------------------------------------------- the front matter
 def analyse_front(lines: list[tuple[int, str]], tail: list[str], today: date | None) -> dict:
     """Split the front matter into notice / preamble and extract the metadata fields."""
     page: dict[str, str] = {}
     kept: list[str] = []
-    lines = [(n, part) for n, t in lines for part in _split_notice_title(t)]
     i = 0
     while i < len(lines):
-        text = lines[i][1]
-        if _JUNK.match(text):
+        text = _BREADCRUMB.sub("", lines[i][1])
+        if is_junk(text):
             i += 1
             continue
         bare = _KEY_BARE.match(text)
@@ -136,13 +159,9 @@ def analyse_front(lines: list[tuple[int, str]], tail: list[str], today: date | N
                 i += 1
             i += 1
             continue
-        pos = 0
-        while m := _KEY_PAIR.match(text, pos):      # "发布日期：2023-03-15 09:21  来源：区政府办 …"
-            if m.group(2):
-                page.setdefault(m.group(1), m.group(2))
-            pos = m.end()
-        if text[pos:].strip():
-            kept.append(text[pos:].strip())
+        for part in _split_flattened(_take_pairs(text, page)):
+            if part := _take_pairs(part, page):
+                kept.append(part)
         i += 1
 
     nt = next((k for k, t in enumerate(kept) if _NOTICE_TITLE.match(t) and not re.search("[。，,；;]", t)), None)
@@ -172,20 +191,46 @@ def analyse_front(lines: list[tuple[int, str]], tail: list[str], today: date | N
         _, issuer, _ = _split_notice(tail)
     org = next((page[k] for k in ("发布单位", "发布机构", "发文机关", "发文单位", "信息来源", "来源") if k in page), None)
     if issuer is None and nt is not None:   # "杭州市西湖区人民政府办公室关于公开征求…的通知"
-        m = re.match(r"^(\S{2,30}?(?:人民政府|政府|办公室|办公厅|局|委员会|厅|中心))关于", kept[nt])
+        m = re.match(r"^((?:(?!关于)[^\s《》]){2,30}?(?:人民政府|政府|办公室|办公厅|局|委员会|厅|中心))关于", kept[nt])
         issuer = m.group(1) if m else None
     info["issuer"] = issuer or org
     info["published_at"] = _published(page, sign_date)
-    window_texts = [(kept[nt] if nt is not None else "") + "\n" + "\n".join(notice), "\n".join(kept), "\n".join(tail)]
+    explain = range(sh, dt[0] if dt and dt[0] > sh else len(kept)) if sh is not None else range(0)
+    outside = "\n".join(t for k, t in enumerate(kept) if k not in explain)   # never the 起草说明's dates
+    window_texts = [(kept[nt] if nt is not None else "") + "\n" + "\n".join(notice), outside, "\n".join(tail)]
     info["opens_on"], info["closes_on"] = _window(window_texts, info["published_at"], today)
     return info
 
 
-def _split_notice_title(text: str) -> list[str]:
-    """Flattened pages: '关于…征求意见的公告 发布时间：… 为规范…' -> title, rest."""
-    m = re.match(r"^(\S{4,150}?(?:通知|公告|公示|启事|通告))\s+(\S.*)$", text)
-    if m and _NOTICE_TITLE.match(m.group(1)) and not re.search("[。，,；;]", m.group(1)):
-        return [m.group(1), m.group(2)]
+def _take_pairs(text: str, page: dict[str, str]) -> str:
+    """Consume leading "发布日期：2023-03-15 09:21  来源：区政府办 …" pairs; return the rest."""
+    pos = 0
+    while m := _KEY_PAIR.match(text, pos):
+        if m.group(2) and not _value_ok(_KEYS[m.group(1)], m.group(2)):
+            return text[m.start(2):].strip()        # "浏览次数: 为深入贯彻……": the text is no value
+        if m.group(2):
+            page.setdefault(m.group(1), m.group(2))
+        pos = m.end()
+    return text[pos:].strip()
+
+
+def _split_flattened(text: str) -> list[str]:
+    """Flattened pages: '关于…的公告 为规范…。 XX局 2023年3月15日 XX办法(征求意见稿) 为…' -> the notice
+    title, the notice, the draft title and the rest as separate lines."""
+    if not text:
+        return []
+    for m in re.finditer(r"(?:^|(?<=\s))(\S{4,150}?(?:通知|公告|公示|启事|通告))(?=\s)", text):
+        if _NOTICE_TITLE.match(m.group(1)) and not re.search("[。，,；;]", m.group(1)):
+            return [p for p in (text[:m.start()].strip(), m.group(1)) if p] + _split_flattened(text[m.end():].strip())
+    for m in reversed(list(_INLINE_TITLE.finditer(text))):
+        before, title = text[:m.start(1)], re.sub(r"\s", "", m.group(1))
+        if date_first := re.match(r"\d{4}年\d{1,2}月\d{1,2}日", title):     # "…局 2023年3月15日XX办法(草案)"
+            before, title = before + date_first.group(0), title[date_first.end():]
+        if before and _titleish(title) and not re.search(r"(附件|\d\s*[.．、])\s*\S*$", before):
+            return _split_flattened(before.rstrip()) + [title] + _split_flattened(text[m.end(1):].strip())
+    m = _INLINE_EXPLAIN.search(text)
+    if m:
+        return [text[:m.start()].rstrip(), m.group(0)] + _split_flattened(text[m.end():].strip())
     return [text]
 
 
@@ -213,7 +258,7 @@ def _find_title(kept: list[str], lo: int, toc: list[int]) -> tuple[int, int] | N
 def _split_notice(notice: list[str]) -> tuple[list[str], str | None, date | None]:
     """Notice paragraphs without contact lines, the signature (issuer) and its date."""
     body, issuer, sign_date = [], None, None
-    for k, text in enumerate(notice):
+    for text in notice:
         if _CONTACT.match(text):
             continue
         m = _DATE_ONLY.match(text)
@@ -230,7 +275,8 @@ def _split_notice(notice: list[str]) -> tuple[list[str], str | None, date | None
             issuer = issuer or m.group(1)
             sign_date = sign_date or _date_of(_DATE_ONLY.match(m.group(2)))
             text = text[:m.start()].rstrip()
-        body.append(text)
+        m = re.search(r"\s(?=(?:联\s*系\s*人|联系电话|电子邮箱|联系地址|通信地址|通讯地址|邮政编码)\s*[:：])", text)
+        body.append(text[:m.start()] if m else text)    # flattened: the contact lines follow the notice
     return body, issuer, sign_date
 
 
@@ -247,7 +293,8 @@ def _published(page: dict[str, str], sign_date: date | None) -> datetime | None:
 
 
 # ---------------------------------------------------------------- contacts
-_PERSON = re.compile(r"联\s*系\s*人(?:员)?(?:及(?:联系)?(?:电话|方式))?\s*[:：]\s*([^\s:：，,；;。、（()）\d]{2,12})")
+_PERSON = re.compile(r"联\s*系\s*人(?:员)?(?:及(?:联系)?(?:电话|方式))?\s*[:：]\s*([^\s:：，,；;。、（()）\d]{2,12}?)"
+                     r"(?=[\s:：，,；;。、（()）\d]|联系|电话|手机|邮箱|电子|地址|通[信讯]|邮编|邮政|传真|$)")
 _PHONE = re.compile(r"(?:联系电话|咨询电话|办公电话|联系方式|电\s*话|Tel|TEL)\s*[:：]\s*"
                     r"([+(（]?\d[\d\-－—()（） 转]{5,30}\d)")
 _PHONE_ANY = re.compile(r"(?<!\d)(0\d{2,3}[-－—]\d{7,8}(?:转\d+)?|1[3-9]\d{9})(?!\d)")
@@ -304,9 +351,12 @@ def _ymd(groups: tuple, default_year: int) -> tuple[int, int, int]:
 def _window(texts: list[str], published: datetime | None, today: date | None):
     """(opens_on, closes_on), both inclusive local dates.
 
-    A missing year comes from the publication date, else from `today`. With only a deadline
-    ("请于11月23日前", "截止日期为…") the window opens on the publication date. "N日" periods
-    follow 民法典 art. 201: the day of publication is not counted, so they end on pub + N days.
+    A missing year comes from the publication date, else from `today`; a closing date earlier in
+    the year than the opening date (or the publication date) rolls over to the next year. With only
+    a deadline ("请于11月23日前", "截止日期为…") the window opens on the publication date, and the
+    deadline day itself still counts (closes_on = 11-23). "N日" periods follow 民法典 art. 201: the
+    day of publication is not counted, so they end on pub + N days. Only the notice (then the rest of
+    the front matter except the 起草说明, then the closing text) is searched, never the draft body.
     """
     base = published.date() if published else (today or date.today())
     for text in texts:
@@ -349,13 +399,3 @@ def _window(texts: list[str], published: datetime | None, today: date | None):
                 return base, base + timedelta(days=n)
     return None, None
 
-
-_TRAILING_TITLE = re.compile(rf"(?:^|[\s。；;：:])([^\s。；;：:《》]{{2,80}}{_MARK})\s*$")
-
-
-def split_trailing_title(text: str) -> list[str]:
-    """Flattened pages: '…特此通知。 XX办法(征求意见稿)' -> the notice part and the draft title."""
-    m = _TRAILING_TITLE.search(text)
-    if m and m.start(1) > 0 and _titleish(m.group(1)):
-        return [text[:m.start(1)].rstrip(), m.group(1)]
-    return [text]

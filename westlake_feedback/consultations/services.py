@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..timeutil import LOCAL_TZ, now_utc, window_from_days
@@ -164,8 +165,14 @@ def demo_window(now: datetime | None = None, days: int = 8) -> tuple[datetime, d
 
 # Queries -----------------------------------------------------------------
 
-def consultation_by_slug(slug: str) -> Select:
-    return select(Consultation).where(Consultation.slug == slug)
+def consultation_by_slug(slug: str, *, with_structure: bool = False) -> Select:
+    query = select(Consultation).where(Consultation.slug == slug)
+    if with_structure:  # the table of contents and the full text walk every section and clause
+        query = query.options(
+            selectinload(Consultation.sections).selectinload(Section.clauses),
+            selectinload(Consultation.clauses),
+        )
+    return query
 
 
 def all_consultations() -> Select:

@@ -11,8 +11,8 @@ from .models import Clause, Consultation
 from .services import all_consultations, clause_by_number, consultation_by_slug, neighbour_clauses, sort_for_home
 
 
-def get_consultation(slug: str) -> Consultation:
-    return db.first_or_404(consultation_by_slug(slug))
+def get_consultation(slug: str, *, with_structure: bool = False) -> Consultation:
+    return db.first_or_404(consultation_by_slug(slug, with_structure=with_structure))
 
 
 def get_clause(consultation: Consultation, number: int) -> Clause:
@@ -43,7 +43,7 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
 
 @bp.get("/c/<slug>/")
 def notice(slug: str):
-    return render_notice(get_consultation(slug))
+    return render_notice(get_consultation(slug, with_structure=True))
 
 
 def render_clause(consultation: Consultation, clause: Clause, form: CommentForm | None = None, status: int = 200):
@@ -78,7 +78,7 @@ def clause(slug: str, number: int):
 
 @bp.get("/c/<slug>/full")
 def full(slug: str):
-    consultation = get_consultation(slug)
+    consultation = get_consultation(slug, with_structure=True)
     return render_template(
         "consultations/full.html",
         consultation=consultation,

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import schemathesis
+from openapi_spec_validator import validate
+from sqlalchemy import select
+
+from westlake_feedback.comments.models import Comment
+from westlake_feedback.consultations.models import Clause, Consultation
+from westlake_feedback.extensions import db
+
+PERSONAL_KEYS = {"phone", "email", "name", "ip_hash", "receipt_code", "organisation", "submission_token",
+                 "consent_at", "postal_address"}
+SECRET_VALUES = ["13912345678", "secret.person@example.com", "李秘密", "XH-SECR-ET22"]
+
+
+@pytest.fixture
+def with_comments(seeded):
+    with seeded.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
+        clause = db.session.scalar(select(Clause).where(Clause.consultation == consultation, Clause.number == 12))
+        for index, status in enumerate(["approved", "approved", "pending", "rejected", "spam"]):
+            db.session.add(Comment(
+                consultation=consultation, clause=clause if index % 2 == 0 else None, stance="amend",
+                body=f"第{index}条意见:建议明确申报流程。", name="李秘密", phone="13912345678",
+                email="secret.person@example.com", identity_type="individual", status=status,
+                receipt_code=f"XH-SECR-ET2{index}", ip_hash="f" * 64, organisation="秘密公司"))
+        db.session.commit()
+    return seeded
+
+
+def walk_keys(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from walk_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk_keys(item)
+
+
+API_URLS = [
+    "/api/v1/consultations",
+    "/api/v1/consultations/xihu-2023-demo",
+    "/api/v1/consultations/xihu-2023-demo/clauses",
+    "/api/v1/consultations/xihu-2023-demo/clauses/12",
+    "/api/v1/consultations/xihu-2023-demo/comments",
+    "/api/v1/consultations/xihu-2023-demo/comments?clause=12",
+]
+
+
+@pytest.mark.parametrize("url", API_URLS)
+def test_no_personal_data_in_any_endpoint(with_comments, client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert not PERSONAL_KEYS & set(walk_keys(body))
+    raw = response.get_data(as_text=True)
+    for secret in SECRET_VALUES + ["秘密公司", "f" * 64]:
+        assert secret not in json.dumps(body, ensure_ascii=False) and secret not in raw
+
+
+def test_only_approved_comments_are_listed_and_counted(with_comments, client):
+    listing = client.get("/api/v1/consultations/xihu-2023-demo/comments").get_json()
+    assert listing["total"] == 2 and len(listing["items"]) == 2
+    assert {item["text"] for item in listing["items"]} == {"第0条意见:建议明确申报流程。", "第1条意见:建议明确申报流程。"}
+    on_clause = client.get("/api/v1/consultations/xihu-2023-demo/comments?clause=12").get_json()
+    assert [item["clause_number"] for item in on_clause["items"]] == [12]
+    clause = client.get("/api/v1/consultations/xihu-2023-demo/clauses/12").get_json()
+    assert clause["published_comment_count"] == 1 and clause["title"] == "实施企业研发投入奖补政策"
+    detail = client.get("/api/v1/consultations/xihu-2023-demo").get_json()
+    assert detail["published_comment_count"] == 2 and detail["whole_draft_comment_count"] == 1
+    assert len(detail["sections"]) == 7 and sum(len(s["clauses"]) for s in detail["sections"]) == 52
+
+
+def test_hidden_comments_setting_hides_texts(with_comments, client):
+    with with_comments.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
+        consultation.show_approved_comments = False
+        db.session.commit()
+    listing = client.get("/api/v1/consultations/xihu-2023-demo/comments").get_json()
+    assert listing["comments_hidden"] is True and listing["items"] == [] and listing["total"] == 2
+
+
+def test_errors_are_json(seeded, client):
+    assert client.get("/api/v1/consultations/nope").get_json() == {"error": "not_found"}
+    assert client.get("/api/v1/consultations/xihu-2023/clauses/99").status_code == 404
+    bad = client.get("/api/v1/consultations/xihu-2023/comments?per_page=1000")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "per_page"
+
+
+def test_cors_is_off_by_default_and_can_be_allowed(seeded, client, app_factory):
+    response = client.get("/api/v1/consultations", headers={"Origin": "https://other.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    allowed = app_factory(API_CORS_ORIGINS=["https://open.example"]).test_client()
+    response = allowed.get("/api/v1/consultations", headers={"Origin": "https://open.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://open.example"
+
+
+def test_openapi_document_is_valid_and_lists_every_api_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    documented = {re.sub(r"\{(\w+)\}", r"<\1>", path) for path in document["paths"]}
+    routes = {re.sub(r"<(?:int:)?(\w+)>", r"<\1>", rule.rule.removeprefix("/api/v1"))
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")}
+    assert routes - {"/openapi.json"} == documented
+
+
+@pytest.fixture
+def api_schema(with_comments):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", with_comments)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+def test_schemathesis_finds_no_server_error(case):
+    case.call_and_validate()

@@ -1,0 +1,157 @@
+"""The OpenAPI 3.0 description of /api/v1. Objects are closed (additionalProperties: false), so a
+response carrying any field not listed here — a phone number, say — fails validation in tests."""
+from __future__ import annotations
+
+from copy import deepcopy
+
+
+def _obj(properties: dict, required: list[str] | None = None) -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required if required is not None else list(properties),
+        "properties": properties,
+    }
+
+
+STR = {"type": "string"}
+NULLABLE_STR = {"type": "string", "nullable": True}
+DATETIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
+INT = {"type": "integer"}
+NULLABLE_INT = {"type": "integer", "nullable": True}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+SCHEMAS = {
+    "ConsultationSummary": _obj({
+        "slug": STR,
+        "title": STR,
+        "issuer": NULLABLE_STR,
+        "published_at": NULLABLE_DATETIME,
+        "opens_at": DATETIME,
+        "closes_at": DATETIME,
+        "window_state": {"type": "string", "enum": ["not_yet_open", "open", "closed"]},
+        "is_demo": {"type": "boolean"},
+        "published_comment_count": INT,
+    }),
+    "ClauseSummary": _obj({
+        "number": INT,
+        "label": STR,
+        "title": STR,
+        "section_number": NULLABLE_INT,
+        "published_comment_count": INT,
+    }),
+    "Section": _obj({
+        "number": INT,
+        "label": STR,
+        "heading": STR,
+        "lead_department": NULLABLE_STR,
+        "intro": STR,
+        "clauses": _list_of("ClauseSummary"),
+    }),
+    "Comment": _obj({
+        "id": INT,
+        "clause_number": NULLABLE_INT,
+        "stance": {"type": "string", "enum": ["support", "oppose", "amend", "other"]},
+        "identity_type": {"type": "string", "enum": ["individual", "company", "social_org", "government", "other"]},
+        "channel": {"type": "string", "enum": ["web", "letter", "email", "phone", "meeting"]},
+        "created_at": DATETIME,
+        "text": STR,
+    }),
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": STR, "parameter": STR, "message": STR},
+    },
+}
+SCHEMAS["ClauseDetail"] = deepcopy(SCHEMAS["ClauseSummary"])
+SCHEMAS["ClauseDetail"]["properties"]["text"] = STR
+SCHEMAS["ClauseDetail"]["required"].append("text")
+SCHEMAS["ConsultationDetail"] = deepcopy(SCHEMAS["ConsultationSummary"])
+SCHEMAS["ConsultationDetail"]["properties"].update(
+    preamble=STR,
+    closing_text=STR,
+    whole_draft_comment_count=INT,
+    sections=_list_of("Section"),
+    unsectioned_clauses=_list_of("ClauseSummary"),
+)
+SCHEMAS["ConsultationDetail"]["required"] = list(SCHEMAS["ConsultationDetail"]["properties"])
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,80}$"}}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+NOT_FOUND = _json(_ref("Error"), "No such consultation or clause")
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "westlake-feedback public API",
+            "version": "1.0.0",
+            "description": "Read-only access to published consultations and published comments. "
+            "No personal data (names, phone numbers, email addresses, IP hashes) is ever returned.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/consultations": {"get": {
+                "operationId": "listConsultations",
+                "summary": "Published consultations",
+                "responses": {"200": _json(_obj({"items": _list_of("ConsultationSummary")}), "Consultations")},
+            }},
+            "/consultations/{slug}": {"get": {
+                "operationId": "getConsultation",
+                "summary": "A consultation with its sections and clause counts",
+                "parameters": [SLUG],
+                "responses": {"200": _json(_ref("ConsultationDetail"), "The consultation"), "404": NOT_FOUND},
+            }},
+            "/consultations/{slug}/clauses": {"get": {
+                "operationId": "listClauses",
+                "summary": "Every clause with its text and published-comment count",
+                "parameters": [SLUG],
+                "responses": {"200": _json(_obj({"items": _list_of("ClauseDetail")}), "Clauses"), "404": NOT_FOUND},
+            }},
+            "/consultations/{slug}/clauses/{number}": {"get": {
+                "operationId": "getClause",
+                "summary": "One clause",
+                "parameters": [SLUG, NUMBER],
+                "responses": {"200": _json(_ref("ClauseDetail"), "The clause"), "404": NOT_FOUND},
+            }},
+            "/consultations/{slug}/comments": {"get": {
+                "operationId": "listComments",
+                "summary": "Published comments, newest first",
+                "parameters": [
+                    SLUG,
+                    {"name": "clause", "in": "query", "required": False,
+                     "description": "Only comments on this clause number",
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 100000}},
+                    {"name": "page", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
+                    {"name": "per_page", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+                ],
+                "responses": {
+                    "200": _json(_obj({
+                        "page": INT, "per_page": INT, "total": INT, "comments_hidden": {"type": "boolean"},
+                        "items": _list_of("Comment"),
+                    }), "A page of published comments"),
+                    "400": _json(_ref("Error"), "A query parameter is out of range"),
+                    "404": NOT_FOUND,
+                },
+            }},
+        },
+        "components": {"schemas": deepcopy(SCHEMAS)},
+    }

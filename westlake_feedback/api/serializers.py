@@ -1,0 +1,62 @@
+"""Public JSON shapes. Only published data: never a phone number, email, name, IP hash or receipt."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..comments.models import Comment
+from ..consultations.models import Clause, Consultation, Section
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def consultation_summary(consultation: Consultation, at: datetime, comment_count: int) -> dict:
+    return {
+        "slug": consultation.slug,
+        "title": consultation.title,
+        "issuer": consultation.issuer,
+        "published_at": iso(consultation.published_at),
+        "opens_at": iso(consultation.opens_at),
+        "closes_at": iso(consultation.closes_at),
+        "window_state": consultation.window_state(at).value,
+        "is_demo": consultation.is_demo,
+        "published_comment_count": comment_count,
+    }
+
+
+def clause_summary(clause: Clause, count: int) -> dict:
+    return {
+        "number": clause.number,
+        "label": clause.label,
+        "title": clause.title,
+        "section_number": clause.section.number if clause.section else None,
+        "published_comment_count": count,
+    }
+
+
+def clause_detail(clause: Clause, count: int) -> dict:
+    return {**clause_summary(clause, count), "text": clause.body}
+
+
+def section(section: Section, counts: dict) -> dict:
+    return {
+        "number": section.number,
+        "label": section.label,
+        "heading": section.heading,
+        "lead_department": section.lead_department,
+        "intro": section.intro,
+        "clauses": [clause_summary(c, counts.get(c.id, 0)) for c in section.clauses],
+    }
+
+
+def comment(comment: Comment) -> dict:
+    return {
+        "id": comment.id,
+        "clause_number": comment.clause.number if comment.clause else None,
+        "stance": comment.stance,
+        "identity_type": comment.identity_type,
+        "channel": comment.channel,
+        "created_at": iso(comment.created_at),
+        "text": comment.public_text,
+    }

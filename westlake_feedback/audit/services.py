@@ -1,0 +1,104 @@
+"""Recording staff actions. `record()` only adds to the session: the action's own commit saves it."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from ..extensions import db
+from .models import AuditEntry
+
+ACTION_LABELS = {
+    "login": _l("登录"),
+    "logout": _l("退出登录"),
+    "login_failed": _l("登录失败"),
+    "lockout": _l("账户锁定"),
+    "password_change": _l("修改密码"),
+    "user_change": _l("用户变更"),
+    "approve": _l("审核通过"),
+    "reject": _l("不予公开"),
+    "spam": _l("标记为垃圾信息"),
+    "redact": _l("编辑公开文本"),
+    "decision": _l("采纳决定"),
+    "clause_response": _l("条款答复"),
+    "offline_entry": _l("线下意见录入"),
+    "export": _l("导出"),
+    "download_original": _l("下载原件"),
+    "consultation_change": _l("征求意见变更"),
+    "setting_change": _l("设置变更"),
+    "outbox_retry": _l("邮件重发"),
+}
+
+
+def record(
+    action: str,
+    *,
+    target=None,
+    target_type: str | None = None,
+    target_id=None,
+    summary: str = "",
+    changes: dict | None = None,
+    actor=None,
+    actor_email: str | None = None,
+) -> AuditEntry:
+    if action not in ACTION_LABELS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if target is not None:
+        target_type = target_type or target.__tablename__
+        target_id = target_id if target_id is not None else target.id
+    entry = AuditEntry(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_email=actor.email if actor is not None else actor_email,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        summary=summary,
+        changes=json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+        ip_hash=_ip_hash(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _ip_hash() -> str | None:
+    if not has_request_context():
+        return None
+    from ..comments.services import hash_ip
+
+    return hash_ip(request.remote_addr)
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+
+
+def audit_entries(
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(AuditEntry.actor_email.contains(actor, autoescape=True))
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id:
+        query = query.where(AuditEntry.target_id == str(target_id))
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until)
+    return query
