@@ -48,8 +48,8 @@ def moderation_url(consultation: Consultation, comment: Comment | None = None) -
     """The staff moderation queue (or one comment in it)."""
     if "moderation.queue" in current_app.view_functions:
         url = absolute_url("moderation.queue", slug=consultation.slug)
-    else:  # the moderation pages are another issue's; their address is fixed here until then
-        url = current_app.config["BASE_URL"].rstrip("/") + f"/staff/moderation/{consultation.slug}"
+    else:  # until the moderation issue adds a queue per consultation: the staff home page
+        url = absolute_url("moderation.index")
     return f"{url}#comment-{comment.id}" if comment is not None else url
 
 
