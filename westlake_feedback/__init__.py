@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
+    from .mail import bp as mail_bp
     from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(mail_bp)
     init_api(app)
 
 

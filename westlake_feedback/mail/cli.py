@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ..audit.services import record
 from ..extensions import db
 from ..timeutil import to_local
 from .models import OutboxMessage, OutboxStatus
-from .sender import drain, retry
+from .sender import drain, retry, status_counts
 
 outbox_cli = AppGroup("outbox", help="The queue of outgoing mail.")
 
@@ -26,7 +27,7 @@ def drain_command():
 @click.option("--limit", type=int, default=50, show_default=True)
 def list_command(status: str | None, limit: int):
     """Recent messages, newest first, with counts per status."""
-    counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    counts = status_counts()
     click.echo(", ".join(f"{s.value}: {counts.get(s.value, 0)}" for s in OutboxStatus))
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if status:
@@ -53,4 +54,7 @@ def retry_command(message_ids: tuple[int, ...], all_failed: bool):
         raise click.UsageError("give message ids or --all-failed")
     for message_id in ids:
         message = retry(message_id)
+        if message is not None:
+            record("outbox_retry", target=message, summary=message.subject, actor_email="flask outbox retry")
+        db.session.commit()
         click.echo(f"{message_id}: {'queued again' if message else 'not a failed message'}")

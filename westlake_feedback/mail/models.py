@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from enum import Enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,11 +19,25 @@ class MessageKind(str, Enum):
     CLOSE_NOTICE = "close_notice"
     FEEDBACK_PUBLISHED = "feedback_published"
 
+    @property
+    def label(self) -> str:
+        return str({
+            MessageKind.RECEIPT: _l("意见回执"),
+            MessageKind.DIGEST: _l("意见汇总"),
+            MessageKind.CLOSE_NOTICE: _l("截止通知"),
+            MessageKind.FEEDBACK_PUBLISHED: _l("反馈公布通知"),
+        }[self])
+
 
 class OutboxStatus(str, Enum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str({OutboxStatus.PENDING: _l("待发送"), OutboxStatus.SENT: _l("已发送"),
+                    OutboxStatus.FAILED: _l("发送失败")}[self])
 
 
 class OutboxMessage(db.Model):
@@ -58,6 +73,14 @@ class OutboxMessage(db.Model):
     @recipients.setter
     def recipients(self, addresses: list[str]) -> None:
         self.recipients_json = json.dumps(list(addresses), ensure_ascii=False)
+
+    @property
+    def kind_label(self) -> str:
+        return MessageKind(self.kind).label
+
+    @property
+    def status_label(self) -> str:
+        return OutboxStatus(self.status).label
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

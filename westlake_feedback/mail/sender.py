@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
 from ..timeutil import now_utc
@@ -210,21 +210,27 @@ def drain(now: datetime | None = None, max_batches: int | None = None) -> DrainR
 
 # Admin side ------------------------------------------------------------------
 
-def failed_messages():
-    return select(OutboxMessage).where(OutboxMessage.status == FAILED).order_by(OutboxMessage.id.desc())
+def outbox_messages(status: str | None = None):
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    return query.where(OutboxMessage.status == status) if status else query
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}
 
 
 def retry(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
-    """Put a failed message back in the queue with a fresh set of attempts (commits)."""
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.status != FAILED:
-        return None
-    db.session.execute(
+    """Put a failed message back in the queue with a fresh set of attempts. No commit: the caller
+    commits it together with its audit entry. None if there is no such failed message."""
+    result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
         .values(status=PENDING, attempts=0, next_attempt_at=now or now_utc(), lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    message = db.session.get(OutboxMessage, message_id)
     db.session.refresh(message)
     return message
