@@ -203,3 +203,21 @@ def test_cron_commands_do_the_same_jobs(xihu):
         assert result.exit_code == 0
     with xihu.app_context():
         assert {row.status for row in outbox_rows()} == {"sent"}
+
+
+def test_an_extended_deadline_gets_its_own_close_notice(xihu):
+    from westlake_feedback.consultations.services import SEED_PATH, import_draft, read_draft_file
+
+    jobs_at(xihu, "2023-03-23 01:00")
+    with time_machine.travel(local("2023-03-24 09:00"), tick=False), xihu.app_context():
+        assert consultation().close_notice_sent_at is not None
+        # the office extends the consultation by a week
+        import_draft(read_draft_file(SEED_PATH), slug="xihu-2023", closes_at=local("2023-03-31 00:00"))
+        assert consultation().close_notice_sent_at is None
+        comment_on("xihu-2023", 12)
+    assert jobs_at(xihu, "2023-03-24 18:00")["digests"] == 1
+    assert jobs_at(xihu, "2023-03-31 00:05")["close-of-window"] == 1
+    with xihu.app_context():
+        notices = outbox_rows("close_notice")
+        assert len(notices) == 2 and "共收到意见1条" in notices[1].subject
+        assert "2023年3月30日 24:00截止" in notices[1].text_body

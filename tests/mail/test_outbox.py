@@ -99,7 +99,11 @@ def test_receipt_is_in_chinese_even_from_the_english_interface(file_app):
     client.set_cookie("lang", "en")
     page = client.get(CLAUSE12)
     assert 'lang="en"' in page.get_data(as_text=True)
-    client.post(f"{CLAUSE12}/comment", data={**form_tokens(page.get_data(as_text=True)), **valid_comment()})
+    response = client.post(
+        f"{CLAUSE12}/comment", data={**form_tokens(page.get_data(as_text=True)), **valid_comment()},
+        follow_redirects=True,
+    )
+    assert "Your comment has been submitted" in response.get_data(as_text=True)  # the page stays English
     with file_app.app_context():
         (row,) = outbox_rows()
         assert row.subject.startswith("【意见回执】")

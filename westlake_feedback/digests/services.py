@@ -136,8 +136,10 @@ def collect_digest(
     back) or there is nobody to send to (nothing is written)."""
     now = now or now_utc()
     recipients = digest_recipients(consultation)
-    if not recipients:
-        log.warning("consultation %s has no digest recipients; comments wait", consultation.slug)
+    if not recipients:  # a demo under SMTP without extra recipients, or a notice without an address
+        (log.debug if consultation.is_demo else log.warning)(
+            "consultation %s has no digest recipients; comments wait", consultation.slug
+        )
         return None
     digest = Digest(consultation_id=consultation.id, kind=kind.value, slot_date=slot_date, created_at=now)
     db.session.add(digest)
@@ -268,7 +270,7 @@ def send_close_notice(consultation: Consultation, now: datetime | None = None) -
         "close_notice", consultation=consultation, totals=totals, final=final, closed_at=now,
         queue_url=moderation_url(consultation),
     )
-    enqueue(MessageKind.CLOSE_NOTICE, recipients, subject, text, html, dedupe_key=f"close:{consultation.id}",
+    enqueue(MessageKind.CLOSE_NOTICE, recipients, subject, text, html, dedupe_key=f"close:{consultation.id}:{int(consultation.closes_at.timestamp())}",
             attachments=report_attachments(consultation), at=now)
     db.session.commit()
     log.info("close notice for %s: %d comment(s) in total", consultation.slug, totals["total"])
