@@ -143,7 +143,7 @@ def test_at_the_close_the_leftovers_go_in_a_final_digest_then_the_close_notice(x
         final_mail, notice = outbox_rows("digest")[-1], outbox_rows("close_notice")[0]
         assert final_mail.id < notice.id and final_mail.status == notice.status == "sent"
         assert "截止当晚提交的意见" in final_mail.text_body
-        assert final_mail.subject.startswith("【截止前最后一批意见】2023年3月23日 新增意见1条")
+        assert final_mail.subject.startswith("【截止前最后一批意见】2023年3月22日 新增意见1条")
         assert notice.subject == "【征求意见已截止】共收到意见2条:关于推动经济高质量发展的若干政策(征求意见稿)"
         assert "征求意见已于2023年3月22日 24:00截止" in notice.text_body
         assert "征求意见期间共收到意见2条" in notice.text_body

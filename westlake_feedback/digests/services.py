@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -106,7 +106,10 @@ def total_comments(consultation: Consultation) -> int:
 
 
 def digest_subject(consultation: Consultation, digest: Digest, count: int) -> str:
-    day = local_date_text(digest.slot_date or digest.created_at)
+    if digest.kind == DigestKind.FINAL.value:  # sent just after midnight: name the window's last day
+        day = local_date_text(min(digest.created_at, consultation.closes_at - timedelta(seconds=1)))
+    else:
+        day = local_date_text(digest.slot_date or digest.created_at)
     with mail_locale():
         name = {
             DigestKind.SCHEDULED.value: _("意见征集日报"),
