@@ -1,8 +1,13 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL via WESTLAKE_TEST_DATABASE_URL),
-migrated once per session with Alembic and emptied after every test."""
+migrated once per session with Alembic and emptied after every test; a real SMTP server."""
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import socket
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -142,3 +147,120 @@ def login_as(app, staff):
         return client
 
     return signed_in
+
+
+# A real SMTP server (aiosmtpd) on 127.0.0.1 ----------------------------------------------
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    peer: tuple  # the client's (host, port): one per SMTP connection
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.data, policy=email.policy.default)
+
+    @property
+    def outbox_id(self) -> int:
+        return int(self.message["X-Westlake-Outbox-Id"])
+
+
+class RecordingHandler:
+    """Keeps every accepted message. Can drop the connection instead of answering a DATA, and
+    refuse chosen recipients with a permanent 550."""
+
+    def __init__(self):
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        self.drop_at: int | None = None
+        self.refuse_containing: str | None = None
+        self.delay = 0.0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_containing and self.refuse_containing in address:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.drop_at is not None and len(self.received) >= self.drop_at:
+                self.drop_at = None
+                server.transport.close()  # hang up without answering: the client cannot know
+                return "421 closing"
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, tuple(session.peer))
+            )
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SMTPServer:
+    def __init__(self):
+        self.port = free_port()
+        self.handler = RecordingHandler()
+        self.controller = None
+
+    @property
+    def config(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_TIMEOUT": 5}
+
+    @property
+    def received(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [item.message for item in self.received]
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        if self.controller is None:
+            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+    def stop(self) -> None:
+        """Down: connections are refused until start() (a fresh server on the same port)."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def drop_connection_after(self, accepted: int) -> None:
+        """Accept `accepted` more messages, then hang up in the middle of the next one (once)."""
+        with self.handler.lock:
+            self.handler.drop_at = len(self.handler.received) + accepted
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def blackhole_port():
+    """A port that accepts TCP connections and never says a word (a hung mail server)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp_server, tmp_path):
+    """An app whose mail goes to the real test SMTP server."""
+    return app_factory(**smtp_server.config, OUTBOX_DIR=str(tmp_path / "outbox"))

@@ -75,3 +75,85 @@ def login(client, email: str, password: str = STAFF_PASSWORD):
         "/staff/login", data={"csrf_token": csrf_from(page.get_data(as_text=True)), "email": email,
                               "password": password}
     )
+
+
+def comment_on(slug: str, clause_number: int | None = None, *, at=None, honeypot: str = "", **fields):
+    """Submit a web comment through the service (in an app context), as the form view does."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from westlake_feedback.comments.services import CommentInput, submit_comment
+    from westlake_feedback.consultations.models import Clause, Consultation
+    from westlake_feedback.extensions import db
+
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    clause = None
+    if clause_number is not None:
+        clause = db.session.scalar(
+            select(Clause).where(Clause.consultation_id == consultation.id, Clause.number == clause_number)
+        )
+    data = valid_comment(**fields)
+    return submit_comment(
+        consultation,
+        clause,
+        CommentInput(
+            stance=data["stance"], body=data["body"], identity_type=data["identity_type"], name=data["name"],
+            organisation=data["organisation"], phone=data["phone"], email=data["email"],
+            token=secrets.token_urlsafe(24), honeypot=honeypot,
+        ),
+        at=at,
+    )
+
+
+def outbox_rows(kind: str | None = None):
+    from sqlalchemy import select
+
+    from westlake_feedback.extensions import db
+    from westlake_feedback.mail.models import OutboxMessage
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def text_and_html(message) -> tuple[str, str]:
+    """The decoded plain-text and HTML parts of a parsed email.message.EmailMessage."""
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None, "both parts expected"
+    return text.get_content(), html.get_content()
+
+
+def local(text: str):
+    """An aware datetime from 'YYYY-MM-DD HH:MM[:SS]' in Asia/Shanghai."""
+    from datetime import datetime
+
+    from westlake_feedback.timeutil import LOCAL_TZ
+
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+
+
+def seed_before_window(app, demo: bool = True) -> None:
+    """The seed as if imported on 2023-03-10, before the Xihu window (15-22 March 2023) opened;
+    the demo copy (if wanted) is then open from 10 to 18 March 2023."""
+    import time_machine
+
+    from westlake_feedback.consultations.services import SEED_PATH, import_draft, read_draft_file
+
+    with time_machine.travel(local("2023-03-10 09:00"), tick=False):
+        if demo:
+            seed(app)
+        else:
+            with app.app_context():
+                import_draft(read_draft_file(SEED_PATH), slug="xihu-2023", is_demo=False)
+
+
+def consultation(slug: str = "xihu-2023"):
+    from sqlalchemy import select
+
+    from westlake_feedback.consultations.models import Consultation
+    from westlake_feedback.extensions import db
+
+    return db.session.scalar(select(Consultation).where(Consultation.slug == slug))

@@ -22,6 +22,8 @@ ROUTES = [
     ("GET", "/staff/", ALL_STAFF),
     ("GET", "/staff/password", ALL_STAFF),
     ("GET", "/staff/audit/", ADMIN_ONLY),
+    ("GET", "/staff/outbox/", ADMIN_ONLY),
+    ("POST", "/staff/outbox/999999/retry", {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 404}),
     ("POST", "/staff/logout", {ANON: 302, ANALYST: 302, MODERATOR: 302, ADMIN: 302}),
     # Offline intake
     ("GET", "/staff/intake/", EDITORS_ONLY),

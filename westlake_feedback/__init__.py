@@ -46,6 +46,9 @@ def _finish_config(app: Flask) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    for key in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # an all-digit password arrives as a JSON number
+        if app.config.get(key) is not None:
+            app.config[key] = str(app.config[key])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A pool of file connections; WAL lets readers proceed while one writer commits.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -104,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from .consultations.views import bp as consultations_bp
     from .intake import bp as intake_bp
     from .manage import bp as manage_bp
+    from .mail import bp as mail_bp
     from .moderation import bp as moderation_bp
     from .site import bp as site_bp
 
@@ -115,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(mail_bp)
     init_api(app)
 
 
@@ -127,9 +132,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .consultations.cli import consultations_cli
+    from .digests.cli import digests_cli
+    from .mail.cli import outbox_cli
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
+    app.cli.add_command(digests_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(users_cli)
 

@@ -27,3 +27,28 @@ class Config:
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     PRIVACY_RETENTION_YEARS = 3
     INTAKE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # scans of letters: PDF, JPEG or PNG
+
+    # Links in mail are built from this, since the worker has no request to take a host from.
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Mail. Without MAIL_SERVER (WESTLAKE_MAIL_SERVER) messages are written as .eml files into
+    # OUTBOX_DIR (default: instance/outbox/). The other MAIL_* settings are Flask-Mail's.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "noreply@localhost"
+    MAIL_SUPPRESS_SEND = False  # never let TESTING silently swallow mail: tests use a real server
+    MAIL_TIMEOUT = 30  # seconds for connecting to and talking with the SMTP server
+    OUTBOX_DIR = None
+    OUTBOX_BATCH_SIZE = 50  # messages per SMTP connection
+    OUTBOX_LEASE_SECONDS = 300  # a claimed batch is reclaimable after this (a killed worker)
+    OUTBOX_MAX_ATTEMPTS = 6
+    OUTBOX_BACKOFF_SECONDS = 60  # retry after 1, 2, 4, 8, 16 minutes
+    OUTBOX_BACKOFF_MAX_SECONDS = 6 * 3600
+
+    # The background worker and its jobs.
+    WORKER_INTERVAL = 30
+    DIGEST_CLOSE_GRACE_SECONDS = 120  # wait after a window closes so in-flight comments commit

@@ -1,7 +1,9 @@
 """The long-running background process (`flask worker`).
 
 Jobs register themselves in JOBS; each must be idempotent, so a restart or a second worker
-never repeats or skips work. Until the mail issue lands there are no jobs and the worker idles.
+never repeats or skips work. Every round runs, in order: the digests due at their times, the
+close-of-window work, and the outbox drain that sends what those (and web requests) enqueued.
+Cron users run the same jobs with `flask digests send` and `flask outbox drain`.
 """
 from __future__ import annotations
 
@@ -28,17 +30,43 @@ def job(name: str):
 
 
 def run_jobs_once() -> dict[str, object]:
+    from .extensions import db
+
     results = {}
     for name, func in JOBS:
         try:
             results[name] = func()
         except Exception:  # a failing job must not stop the others or the worker
             log.exception("job %s failed", name)
-            from .extensions import db
-
             db.session.rollback()
             results[name] = "error"
+        finally:
+            db.session.remove()  # a fresh session per job: no stale objects across rounds
     return results
+
+
+@job("digests")
+def scheduled_digests():
+    from .digests.schedule import send_due_digests
+
+    return len(send_due_digests())
+
+
+@job("close-of-window")
+def close_of_window():
+    from .digests.schedule import send_due_close_notices
+
+    return len(send_due_close_notices())
+
+
+@job("outbox")
+def drain_outbox():
+    from .mail.sender import drain
+
+    result = drain()
+    if result.sent or result.retrying or result.failed:
+        log.info("outbox: %s", result)
+    return result
 
 
 @click.command("worker")

@@ -65,6 +65,10 @@ def test_each_channel_becomes_a_pending_comment_with_a_receipt(seeded, login_as,
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "offline_entry")).one()
         assert entry.actor_email == STAFF_EMAILS["moderator"] and entry.target_id == str(comment.id)
         assert json.loads(entry.changes)["channel"] == [None, channel]
+        from westlake_feedback.mail.models import OutboxMessage
+
+        [receipt] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+        assert "lisi@example.com" in receipt.recipients and comment.receipt_code in receipt.subject
 
     page = moderator.get(response.headers["Location"]).get_data(as_text=True)
     assert f'<p class="receipt-code" aria-label="回执编号 ' in page and f">{comment.receipt_code}</p>" in page

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..consultations.models import Clause, Consultation
+from ..digests.models import Digest  # noqa: F401  (the table digest_id refers to)
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
 
@@ -123,6 +124,8 @@ class Comment(db.Model):
     postmarked_on: Mapped[date | None] = mapped_column(Date)
     postal_address: Mapped[str | None] = mapped_column(String(300))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The digest that reported this comment to the contact mailbox; NULL until one has.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship()

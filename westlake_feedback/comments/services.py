@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
+from ..mail import commenters as commenter_mail
 from ..timeutil import now_utc
 from .forms import compact_phone
 from .models import Channel, Comment, CommentStatus
@@ -60,7 +61,8 @@ def submit_comment(
     ip: str | None = None,
     at: datetime | None = None,
 ) -> Comment:
-    """Store a web comment and commit; a replayed token returns the comment it already made."""
+    """Store a web comment (and its receipt mail, if an address was given) and commit; a replayed
+    token returns the comment it already made."""
     at = at or now_utc()
     existing = find_by_token(data.token)
     if existing is not None:
@@ -94,6 +96,8 @@ def submit_comment(
         )
         db.session.add(comment)
         try:
+            db.session.flush()  # the id keys the receipt mail
+            commenter_mail.enqueue_receipt(comment)  # same transaction: no comment without its receipt, nor the reverse
             db.session.commit()
             return comment
         except IntegrityError:

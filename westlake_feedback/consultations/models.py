@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time, timezone
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
@@ -8,7 +9,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, now_utc
+from ..timeutil import LOCAL_TZ, UTCDateTime, now_utc
+
+DIGEST_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def split_addresses(text: str | None) -> list[str]:
+    """Addresses separated by commas, semicolons (also full-width) or whitespace."""
+    return [part for part in re.split(r"[\s,;,;]+", text or "") if part]
 
 
 class WindowState(str, Enum):
@@ -60,6 +68,12 @@ class Consultation(db.Model):
     source_name: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    # Digests to the contact mailbox (see westlake_feedback/digests/).
+    digest_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    digest_extra_recipients: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # '1' rather than true(): a constant, so SQLite adds the column in place instead of rebuilding.
+    digest_send_empty: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    close_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="consultation", order_by="Section.position", cascade="all, delete-orphan"
@@ -89,6 +103,15 @@ class Consultation(db.Model):
     @property
     def is_archived(self) -> bool:
         return self.status == ConsultationStatus.ARCHIVED.value
+    def digest_slot(self, day: date) -> datetime:
+        """The moment (UTC) of the scheduled digest on a local calendar day."""
+        match = DIGEST_TIME.match(self.digest_time or "") or DIGEST_TIME.match("18:00")
+        local = datetime.combine(day, time(int(match.group(1)), int(match.group(2))), LOCAL_TZ)
+        return local.astimezone(timezone.utc)
+
+    @property
+    def extra_digest_recipients(self) -> list[str]:
+        return split_addresses(self.digest_extra_recipients)
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"

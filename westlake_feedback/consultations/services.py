@@ -72,6 +72,8 @@ def import_draft(
         consultation.status = status
 
     opens_at, closes_at = _window(parsed, consultation, opens_at, closes_at)
+    if consultation.close_notice_sent_at and closes_at != consultation.closes_at and closes_at > now_utc():
+        consultation.close_notice_sent_at = None  # the deadline was extended: a new close, a new notice
     consultation.title = parsed.title or parsed.notice_title or slug
     consultation.notice_title = parsed.notice_title
     consultation.notice_text = parsed.notice_text

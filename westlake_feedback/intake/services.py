@@ -21,6 +21,7 @@ from ..audit.services import record
 from ..comments.forms import compact_phone
 from ..comments.models import Channel, Comment, CommentStatus
 from ..comments.receipts import new_receipt_code
+from ..mail.commenters import enqueue_receipt
 from ..comments.services import find_by_token
 from ..consultations.models import Consultation, ConsultationStatus
 from ..consultations.services import clause_by_number
@@ -147,6 +148,7 @@ def record_offline_comment(
                              "received_on": [None, comment.received_on.isoformat()],
                              "attachment": [None, stored_name]},
                 )
+                enqueue_receipt(comment)  # a sender who gave an email hears back like web commenters
                 db.session.commit()
                 return comment
             except IntegrityError:

@@ -1,0 +1,102 @@
+"""Writing mail into the outbox. Nothing here sends anything or commits: the caller's commit makes
+the event and its mail one transaction, and the worker sends it later (see sender.py)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from ..extensions import db
+from ..timeutil import now_utc
+from .models import MessageKind, OutboxAttachment, OutboxMessage
+
+MAIL_LOCALE = "zh_CN"  # mail goes to Chinese offices and citizens whatever the sender's UI language
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@contextmanager
+def mail_locale() -> Iterator[None]:
+    """Render subjects and bodies in Chinese, also inside an English-language request."""
+    with force_locale(MAIL_LOCALE):
+        yield
+
+
+def render_mail(name: str, **context) -> tuple[str, str]:
+    """The plain-text and HTML bodies from templates/email/<name>.txt and .html."""
+    with mail_locale():
+        text = render_template(f"email/{name}.txt", **context)
+        html = render_template(f"email/{name}.html", **context)
+    return text.strip() + "\n", html
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link built from BASE_URL, so that it works in the worker (no request)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def clean_recipients(addresses: Iterable[str]) -> list[str]:
+    seen, result = set(), []
+    for address in addresses:
+        address = (address or "").strip()
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
+def enqueue(
+    kind: MessageKind,
+    recipients: Iterable[str],
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    *,
+    dedupe_key: str | None = None,
+    attachments: Iterable[MailAttachment] = (),
+    at: datetime | None = None,
+) -> OutboxMessage:
+    """Add a message to the session (no commit). With a dedupe_key already in the outbox, the
+    existing message is returned and nothing is added."""
+    if dedupe_key is not None:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+    addresses = clean_recipients(recipients)
+    if not addresses:
+        raise ValueError("a message needs at least one recipient")
+    message = OutboxMessage(
+        kind=MessageKind(kind).value,
+        subject=re.sub(r"\s+", " ", subject).strip(),  # no header injection, no folded titles
+        text_body=text_body,
+        html_body=html_body,
+        dedupe_key=dedupe_key,
+        max_attempts=current_app.config["OUTBOX_MAX_ATTEMPTS"],
+        next_attempt_at=at or now_utc(),
+        created_at=at or now_utc(),
+    )
+    message.recipients = addresses
+    for attachment in attachments:
+        message.attachments.append(
+            OutboxAttachment(
+                filename=attachment.filename, content_type=attachment.content_type, data=attachment.data
+            )
+        )
+    db.session.add(message)
+    return message
