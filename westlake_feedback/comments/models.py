@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..consultations.models import Clause, Consultation
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
@@ -116,9 +117,17 @@ class Comment(db.Model):
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     # One token per rendered form: a replayed POST finds the comment it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Moderation. published_body NULL: the public pages show `body` as submitted.
+    published_body: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(String(20))
+    rejection_note: Mapped[str | None] = mapped_column(Text)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship()
+    moderated_by: Mapped[User | None] = relationship()
+    # `decision` (Decision | None) is added by westlake_feedback.moderation.models.
 
     @property
     def stance_label(self) -> str:
@@ -135,6 +144,15 @@ class Comment(db.Model):
     @property
     def status_label(self) -> str:
         return CommentStatus(self.status).label
+
+    @property
+    def public_body(self) -> str:
+        """The text the public pages show: the redacted version if staff made one."""
+        return self.published_body if self.published_body is not None else self.body
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.published_body is not None
 
     @property
     def is_published(self) -> bool:
