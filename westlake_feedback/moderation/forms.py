@@ -63,10 +63,6 @@ class DecisionForm(FlaskForm):
                              validators=[Length(max=RESPONSE_MAX, message=_l("答复说明不能超过%(max)d个字。",
                                                                               max=RESPONSE_MAX))])
 
-    def validate_outcome(self, field):
-        if not field.data:
-            raise ValidationError(_l("请从列表中选择采纳情况。"))
-
     def validate_response(self, field):
         if self.outcome.data in {o.value for o in DecisionOutcome}:
             try:
