@@ -157,3 +157,33 @@ def consultation(slug: str = "xihu-2023"):
     from westlake_feedback.extensions import db
 
     return db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+def make_comment(slug: str = "xihu-2023-demo", clause: int | None = None, **fields) -> int:
+    """Store a comment directly (inside an app context) and return its id.
+
+    Fields default to a pending web comment on the given clause number (None: the whole draft);
+    `created_at` takes an aware datetime.
+    """
+    from flask import current_app
+    from sqlalchemy import select
+
+    from westlake_feedback.comments.models import Comment
+    from westlake_feedback.comments.receipts import new_receipt_code
+    from westlake_feedback.consultations.models import Clause, Consultation
+    from westlake_feedback.extensions import db
+    from westlake_feedback.timeutil import now_utc
+
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    values = {
+        "stance": "amend", "body": "建议明确资金拨付的时间节点。", "identity_type": "individual",
+        "channel": "web", "status": "pending", "created_at": now_utc(),
+    }
+    values.update(fields)
+    if clause is not None:
+        values["clause"] = db.session.scalar(
+            select(Clause).where(Clause.consultation_id == consultation.id, Clause.number == clause)
+        )
+    comment = Comment(consultation=consultation, receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
+                      **values)
+    db.session.add(comment)
+    db.session.commit()
+    return comment.id

@@ -1,7 +1,8 @@
 """Every staff route x anonymous/analyst/moderator/admin -> the expected status.
 
 Add a row for every new staff route. GET rows expect the page; POST rows send an empty form with
-a valid CSRF token, so 400 means "allowed in, but the form was incomplete" (no 500, no change).
+a valid CSRF token, so 400 means "allowed in, but the form was incomplete" (no 500, no change), and
+303 an action that needs no input. `{comment}` in a URL is a pending comment on clause 12 of the demo.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ ANON, ANALYST, MODERATOR, ADMIN = "anonymous", "analyst", "moderator", "admin"
 ALL_STAFF = {ANON: 302, ANALYST: 200, MODERATOR: 200, ADMIN: 200}
 EDITORS_ONLY = {ANON: 302, ANALYST: 403, MODERATOR: 200, ADMIN: 200}
 ADMIN_ONLY = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 200}
+EDITORS_POST_INVALID = {ANON: 302, ANALYST: 403, MODERATOR: 400, ADMIN: 400}
+EDITORS_POST_DONE = {ANON: 302, ANALYST: 403, MODERATOR: 303, ADMIN: 303}
+ADMIN_POST_INVALID = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 400}
 
 EDITORS_FORM = {ANON: 302, ANALYST: 403, MODERATOR: 400, ADMIN: 400}
 ADMIN_FORM = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 400}
@@ -42,6 +46,20 @@ ROUTES = [
     ("POST", "/staff/consultations/xihu-2023/close", ADMIN_FORM),  # already closed
     ("POST", "/staff/consultations/xihu-2023-demo/archive", ADMIN_FORM),  # still open
     ("POST", "/staff/consultations/xihu-2023-demo/window", ADMIN_FORM),
+    # moderation
+    ("GET", "/staff/c/xihu-2023-demo/comments", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/comments/bulk", EDITORS_POST_INVALID),
+    ("GET", "/staff/c/xihu-2023-demo/visibility", ADMIN_ONLY),
+    ("POST", "/staff/c/xihu-2023-demo/visibility", ADMIN_POST_INVALID),
+    ("GET", "/staff/comments/{comment}", ALL_STAFF),
+    ("POST", "/staff/comments/{comment}/approve", EDITORS_POST_DONE),
+    ("POST", "/staff/comments/{comment}/reject", EDITORS_POST_INVALID),
+    ("POST", "/staff/comments/{comment}/spam", EDITORS_POST_DONE),
+    ("POST", "/staff/comments/{comment}/redact", EDITORS_POST_INVALID),
+    ("POST", "/staff/comments/{comment}/restore", EDITORS_POST_DONE),
+    ("POST", "/staff/comments/{comment}/decision", EDITORS_POST_INVALID),
+    ("GET", "/staff/c/xihu-2023-demo/clauses/12/response", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/clauses/12/response", EDITORS_POST_DONE),
 ]
 
 

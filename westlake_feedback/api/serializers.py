@@ -58,5 +58,5 @@ def comment(comment: Comment) -> dict:
         "identity_type": comment.identity_type,
         "channel": comment.channel,
         "created_at": iso(comment.created_at),
-        "text": comment.public_text,
+        "text": comment.public_body,
     }

@@ -127,9 +127,18 @@ class Comment(db.Model):
     # The digest that reported this comment to the contact mailbox; NULL until one has.
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
 
+    # Moderation. published_body NULL: the public pages show `body` as submitted.
+    published_body: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(String(20))
+    rejection_note: Mapped[str | None] = mapped_column(Text)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship()
-    entered_by: Mapped[User | None] = relationship()
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+    # `decision` (Decision | None) is added by westlake_feedback.moderation.models.
 
     @property
     def stance_label(self) -> str:
@@ -148,9 +157,13 @@ class Comment(db.Model):
         return CommentStatus(self.status).label
 
     @property
-    def public_text(self) -> str:
-        """What the public may read of this comment."""
-        return self.body
+    def public_body(self) -> str:
+        """The text the public pages show: the redacted version if staff made one."""
+        return self.published_body if self.published_body is not None else self.body
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.published_body is not None
 
     @property
     def is_published(self) -> bool:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__, url_prefix="/staff")
 
-from . import views  # noqa: E402,F401
+from . import comment_views, queue_views  # noqa: E402,F401
