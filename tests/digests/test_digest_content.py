@@ -90,8 +90,9 @@ def test_digest_subject_parts_and_counts_match_the_database(xihu, smtp_server):
     assert "13812345678" not in body + html and "138****5678" in body and "138****5678" in html
     assert "057187971371" not in body + html and "057*****1371" in body
     assert "zhang@example.com" not in body + html and "z***@example.com" in body
-    assert "审核队列:http://127.0.0.1:5000/staff/" in body.splitlines() and "http://127.0.0.1:5000/staff/#comment-" in body
-    assert 'href="http://127.0.0.1:5000/staff/"' in html
+    queue = "http://127.0.0.1:5000/staff/c/xihu-2023/comments"
+    assert f"审核队列:{queue}" in body.splitlines() and "http://127.0.0.1:5000/staff/comments/" in body
+    assert f'href="{queue}"' in html
     assert "<h2" in html and "按态度" in html
 
 

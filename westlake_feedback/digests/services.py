@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,12 +44,10 @@ def digest_recipients(consultation: Consultation) -> list[str]:
 
 
 def moderation_url(consultation: Consultation, comment: Comment | None = None) -> str:
-    """The staff moderation queue (or one comment in it)."""
-    if "moderation.queue" in current_app.view_functions:
-        url = absolute_url("moderation.queue", slug=consultation.slug)
-    else:  # until the moderation issue adds a queue per consultation: the staff home page
-        url = absolute_url("moderation.index")
-    return f"{url}#comment-{comment.id}" if comment is not None else url
+    """The consultation's moderation queue, or one comment's staff page."""
+    if comment is not None:
+        return absolute_url("moderation.comment", comment_id=comment.id)
+    return absolute_url("moderation.queue", slug=consultation.slug)
 
 
 def local_date_text(moment: datetime | date) -> str:
