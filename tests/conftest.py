@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+os.environ.setdefault("WESTLAKE_TEST_CHEAP_PASSWORD_HASHING", "1")  # before the app is imported
+
 import pytest
 from sqlalchemy import create_engine, text
 

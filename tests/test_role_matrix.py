@@ -23,6 +23,10 @@ ADMIN_FORM = {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 400}
 
 # {comment} and {attachment} are filled in with an offline opinion (and its original) made per test.
 ROUTES = [
+    # reports
+    ("GET", "/staff/c/xihu-2023-demo/reports", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/reports", EDITORS_POST_DONE),
+    ("GET", "/staff/reports/999999.docx", {ANON: 302, ANALYST: 404, MODERATOR: 404, ADMIN: 404}),
     ("GET", "/staff/", ALL_STAFF),
     ("GET", "/staff/password", ALL_STAFF),
     ("GET", "/staff/audit/", ADMIN_ONLY),

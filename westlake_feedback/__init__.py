@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .manage import bp as manage_bp
     from .mail import bp as mail_bp
     from .moderation import bp as moderation_bp
+    from .reports.views import bp as reports_bp
     from .site import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(reports_bp)
     init_api(app)
 
 
@@ -131,6 +133,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .reports.cli import reports_cli
     from .consultations.cli import consultations_cli
     from .digests.cli import digests_cli
     from .mail.cli import outbox_cli
@@ -141,6 +144,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(reports_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

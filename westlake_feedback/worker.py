@@ -59,6 +59,13 @@ def close_of_window():
     return len(send_due_close_notices())
 
 
+@job("reports")
+def queued_reports():
+    from .reports.services import build_queued_reports
+
+    return build_queued_reports()
+
+
 @job("outbox")
 def drain_outbox():
     from .mail.sender import drain

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "consultation_change": _l("征求意见变更"),
     "setting_change": _l("设置变更"),
     "outbox_retry": _l("邮件重发"),
+    "report_build": _l("生成报告"),
 }
 
 

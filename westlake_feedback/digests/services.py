@@ -204,9 +204,30 @@ def run_digest(consultation: Consultation, kind: DigestKind, *, slot_date: date 
 
 # Close of the window ---------------------------------------------------------------
 
-def report_attachments(consultation: Consultation) -> list[MailAttachment]:
-    """Files attached to the close notice. The report issue attaches the full report here."""
-    return []
+def build_close_report(consultation: Consultation):
+    """Build the close-of-window report in its own transactions, before the notice is claimed.
+    A failed build must not hold up the notice: it goes out without the attachment."""
+    from ..reports.services import build, request_report
+
+    try:
+        report = request_report(consultation, "close")
+        db.session.commit()
+        return build(report)
+    except Exception:
+        log.exception("close-of-window report for %s failed; the notice goes without it", consultation.slug)
+        db.session.rollback()
+        return None
+
+
+def report_attachments(report, now: datetime) -> list[MailAttachment]:
+    """The report's Word and Excel versions, attached to the close notice."""
+    if report is None:
+        return []
+    from ..reports.build import MEDIA_TYPES
+
+    report.mailed_at = now
+    stem = f"{report.consultation.slug}-report-v{report.version}"
+    return [MailAttachment(f"{stem}.{fmt}", MEDIA_TYPES[fmt], getattr(report, fmt)) for fmt in ("docx", "xlsx")]
 
 
 def _count_by(consultation: Consultation, column, *joins) -> dict:
@@ -249,6 +270,9 @@ def send_close_notice(consultation: Consultation, now: datetime | None = None) -
     if not recipients:
         log.warning("consultation %s has no digest recipients; no close notice", consultation.slug)
         return None
+    if consultation.close_notice_sent_at is not None:
+        return None
+    report = build_close_report(consultation)
     claimed = db.session.execute(
         update(Consultation)
         .where(Consultation.id == consultation.id, Consultation.close_notice_sent_at.is_(None))
@@ -271,7 +295,7 @@ def send_close_notice(consultation: Consultation, now: datetime | None = None) -
         queue_url=moderation_url(consultation),
     )
     enqueue(MessageKind.CLOSE_NOTICE, recipients, subject, text, html, dedupe_key=f"close:{consultation.id}:{int(consultation.closes_at.timestamp())}",
-            attachments=report_attachments(consultation), at=now)
+            attachments=report_attachments(report, now), at=now)
     db.session.commit()
     log.info("close notice for %s: %d comment(s) in total", consultation.slug, totals["total"])
     return CloseResult(final, totals["total"])
