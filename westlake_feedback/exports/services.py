@@ -226,7 +226,7 @@ def xlsx_stream(rows, *, consultation_title: str, filters: QueueFilters, exporte
         cells = []
         for column in COLUMNS:
             value = row[column.key]
-            cell = WriteOnlyCell(ws, value=safe_cell("" if value is None else value))
+            cell = WriteOnlyCell(ws, value=None if value == "" else safe_cell(value))  # empty, not ""
             cell.alignment = WRAP if column.wrap else TOP
             cells.append(cell)
         ws.append(cells)
