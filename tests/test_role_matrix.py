@@ -54,6 +54,10 @@ ROUTES = [
     ("GET", "/staff/c/xihu-2023-demo/comments", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/comments/bulk", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/visibility", ADMIN_ONLY),
+    # exports (analysts too, with masked contact details)
+    ("GET", "/staff/c/xihu-2023-demo/export.csv", ALL_STAFF),
+    ("GET", "/staff/c/xihu-2023-demo/export.xlsx", ALL_STAFF),
+    ("GET", "/staff/c/xihu-2023-demo/export.json", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/visibility", ADMIN_POST_INVALID),
     ("GET", "/staff/comments/{comment}", ALL_STAFF),
     ("POST", "/staff/comments/{comment}/approve", EDITORS_POST_DONE),
