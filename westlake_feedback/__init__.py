@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit import bp as audit_bp
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
+    from .feedback import bp as feedback_bp
     from .intake import bp as intake_bp
     from .manage import bp as manage_bp
     from .mail import bp as mail_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(feedback_bp)
     init_api(app)
 
 

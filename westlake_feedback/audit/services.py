@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "consultation_change": _l("征求意见变更"),
     "setting_change": _l("设置变更"),
     "outbox_retry": _l("邮件重发"),
+    "feedback_publish": _l("公布意见采纳情况"),
+    "feedback_unpublish": _l("撤回意见采纳情况"),
 }
 
 
