@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from feedback_data import SECRETS, make_feedback_data
+from feedback_helpers import SECRETS, make_feedback_data
 from helpers import STAFF_EMAILS, consultation, csrf_from, outbox_rows
 from westlake_feedback.audit.models import AuditEntry
 from westlake_feedback.comments.models import Comment
