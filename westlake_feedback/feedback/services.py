@@ -110,7 +110,7 @@ def build_report(consultation: Consultation) -> FeedbackReport:
     sections: list[SectionFeedback] = []
     clauses = db.session.scalars(
         select(Clause).where(Clause.consultation_id == consultation.id)
-        .options(selectinload(Clause.section)).order_by(Clause.position)
+        .options(selectinload(Clause.section), selectinload(Clause.response)).order_by(Clause.position)
     )
     for clause in clauses:
         if not received[clause.id]:
