@@ -50,6 +50,11 @@ ROUTES = [
     ("POST", "/staff/consultations/xihu-2023/close", ADMIN_FORM),  # already closed
     ("POST", "/staff/consultations/xihu-2023-demo/archive", ADMIN_FORM),  # still open
     ("POST", "/staff/consultations/xihu-2023-demo/window", ADMIN_FORM),
+    # Published feedback (publishing while open and unpublishing what is not published are refused)
+    ("GET", "/staff/consultations/xihu-2023/feedback", ADMIN_ONLY),
+    ("GET", "/staff/consultations/xihu-2023-demo/feedback", ADMIN_ONLY),
+    ("POST", "/staff/consultations/xihu-2023-demo/feedback", ADMIN_FORM),  # still open
+    ("POST", "/staff/consultations/xihu-2023/feedback/unpublish", ADMIN_FORM),  # not published
     # moderation
     ("GET", "/staff/c/xihu-2023-demo/comments", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/comments/bulk", EDITORS_POST_INVALID),

@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
     from .exports import bp as exports_bp
+    from .feedback import bp as feedback_bp
     from .intake import bp as intake_bp
     from .manage import bp as manage_bp
     from .mail import bp as mail_bp
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(feedback_bp)
     init_api(app)
 
 

@@ -8,9 +8,13 @@ import schemathesis
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
+from feedback_helpers import SECRETS as FEEDBACK_SECRETS, make_feedback_data
+from helpers import STAFF_EMAILS
+from westlake_feedback.accounts.services import user_by_email
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Clause, Consultation
 from westlake_feedback.extensions import db
+from westlake_feedback.feedback.services import publish_feedback
 
 PERSONAL_KEYS = {"phone", "email", "name", "ip_hash", "receipt_code", "organisation", "submission_token",
                  "consent_at", "postal_address"}
@@ -18,7 +22,7 @@ SECRET_VALUES = ["13912345678", "secret.person@example.com", "李秘密", "XH-SE
 
 
 @pytest.fixture
-def with_comments(seeded):
+def with_comments(seeded, staff):
     with seeded.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
         clause = db.session.scalar(select(Clause).where(Clause.consultation == consultation, Clause.number == 12))
@@ -29,6 +33,10 @@ def with_comments(seeded):
                 email="secret.person@example.com", identity_type="individual", status=status,
                 receipt_code=f"XH-SECR-ET2{index}", ip_hash="f" * 64, organisation="秘密公司"))
         db.session.commit()
+    make_feedback_data(seeded, "xihu-2023")
+    with seeded.test_request_context():
+        closed = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023"))
+        publish_feedback(closed, "意见采纳情况说明。", user_by_email(STAFF_EMAILS["admin"]))
     return seeded
 
 
@@ -49,6 +57,7 @@ API_URLS = [
     "/api/v1/consultations/xihu-2023-demo/clauses/12",
     "/api/v1/consultations/xihu-2023-demo/comments",
     "/api/v1/consultations/xihu-2023-demo/comments?clause=12",
+    "/api/v1/consultations/xihu-2023/feedback",
 ]
 
 
@@ -59,7 +68,7 @@ def test_no_personal_data_in_any_endpoint(with_comments, client, url):
     body = response.get_json()
     assert not PERSONAL_KEYS & set(walk_keys(body))
     raw = response.get_data(as_text=True)
-    for secret in SECRET_VALUES + ["秘密公司", "f" * 64]:
+    for secret in SECRET_VALUES + FEEDBACK_SECRETS + ["秘密公司", "f" * 64]:
         assert secret not in json.dumps(body, ensure_ascii=False) and secret not in raw
 
 

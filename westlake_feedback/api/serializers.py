@@ -60,3 +60,42 @@ def comment(comment: Comment) -> dict:
         "created_at": iso(comment.created_at),
         "text": comment.public_body,
     }
+
+
+def clause_feedback(item) -> dict:
+    """One clause's (or the whole document's) feedback: public texts and answers only."""
+    clause = item.clause
+    return {
+        "clause_number": clause.number if clause else None,
+        "clause_label": clause.label if clause else "",
+        "clause_title": clause.title if clause else "",
+        "received_count": item.received,
+        "response": item.response,
+        "entries": [
+            {"id": e.comment_id, "text": e.text, "outcome": e.outcome, "response": e.response}
+            for e in item.entries
+        ],
+    }
+
+
+def feedback(report) -> dict:
+    consultation = report.consultation
+    return {
+        "slug": consultation.slug,
+        "title": consultation.title,
+        "published_at": iso(consultation.feedback_published_at),
+        "intro": consultation.feedback_intro,
+        "received_count": report.received,
+        "outcome_counts": dict(report.outcomes),
+        "texts_hidden": report.texts_hidden,
+        "whole_document": clause_feedback(report.whole_document) if report.whole_document else None,
+        "sections": [
+            {
+                "number": group.section.number if group.section else None,
+                "label": group.section.label if group.section else "",
+                "heading": group.section.heading if group.section else "",
+                "clauses": [clause_feedback(item) for item in group.clauses],
+            }
+            for group in report.sections
+        ],
+    }

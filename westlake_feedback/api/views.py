@@ -10,6 +10,7 @@ from ..comments.services import published_comment_counts
 from ..consultations.models import Clause, Consultation
 from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
+from ..feedback.services import build_report
 from ..timeutil import now_utc
 from . import bp, serializers
 from .openapi import openapi_document
@@ -124,6 +125,14 @@ def comments(slug: str):
         comments_hidden=hidden,
         items=[] if hidden else [serializers.comment(c) for c in result.items],
     )
+
+
+@bp.get("/consultations/<slug>/feedback")
+def feedback(slug: str):
+    consultation = _consultation(slug)
+    if not consultation.feedback_is_published:
+        abort(404)
+    return jsonify(serializers.feedback(build_report(consultation)))
 
 
 def init_api(app) -> None:

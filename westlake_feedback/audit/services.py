@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "setting_change": _l("设置变更"),
     "outbox_retry": _l("邮件重发"),
     "report_build": _l("生成报告"),
+    "feedback_publish": _l("公布意见采纳情况"),
+    "feedback_unpublish": _l("撤回意见采纳情况"),
 }
 
 

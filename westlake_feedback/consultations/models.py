@@ -74,6 +74,10 @@ class Consultation(db.Model):
     # '1' rather than true(): a constant, so SQLite adds the column in place instead of rebuilding.
     digest_send_empty: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     close_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The office's published feedback (意见采纳情况), see westlake_feedback/feedback/.
+    feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    feedback_intro: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="consultation", order_by="Section.position", cascade="all, delete-orphan"
@@ -81,6 +85,10 @@ class Consultation(db.Model):
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="consultation", order_by="Clause.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def feedback_is_published(self) -> bool:
+        return self.feedback_published_at is not None
 
     def window_state(self, at: datetime) -> WindowState:
         if at < self.opens_at:

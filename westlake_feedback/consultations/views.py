@@ -5,6 +5,7 @@ from flask import current_app, render_template, request
 from ..comments.forms import CommentForm
 from ..comments.services import published_comment_counts, published_comments_for_clause
 from ..extensions import db
+from ..feedback.services import build_report
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
@@ -38,6 +39,7 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
             counts=published_comment_counts(consultation),
             form=form,
             at=now_utc(),
+            feedback_report=build_report(consultation) if consultation.feedback_is_published else None,
         ),
         status,
     )
