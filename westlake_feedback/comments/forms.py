@@ -24,6 +24,14 @@ def compact_phone(value: str) -> str:
     return re.sub(r"[\s\-()（）转#]", "", value)
 
 
+# Shared by every form that asks for a commenter's email (web comments, offline intake).
+EMAIL_VALIDATORS = [
+    Optional(),
+    Length(max=254, message=_l("电子邮箱过长。")),
+    Email(message=_l("电子邮箱格式不正确,例如 name@example.com。"), check_deliverability=False),
+]
+
+
 class ChoiceRadioField(RadioField):
     """A radio group whose 'not one of the choices' error is our own sentence, not WTForms'."""
 
@@ -70,11 +78,7 @@ class CommentForm(FlaskForm):
     email = StringField(
         _l("电子邮箱(选填)"),
         filters=[normalise_text],
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("电子邮箱过长。")),
-            Email(message=_l("电子邮箱格式不正确,例如 name@example.com。"), check_deliverability=False),
-        ],
+        validators=EMAIL_VALIDATORS,
     )
     consent = BooleanField(
         _l("我已阅读并同意上述个人信息处理说明"),

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..comments.forms import LANDLINE, MOBILE, ORGANISATION_REQUIRED, ChoiceRadioField, compact_phone, normalise_text
+from ..comments.forms import (EMAIL_VALIDATORS, LANDLINE, MOBILE, ORGANISATION_REQUIRED, ChoiceRadioField, compact_phone,
+                              normalise_text)
 from ..comments.models import Channel, IdentityType, Stance
 from ..formfields import ChoiceSelectField, LocalDateField
 from ..timeutil import now_utc, to_local
@@ -66,11 +67,7 @@ class IntakeForm(FlaskForm):
     email = StringField(
         _l("电子邮箱"),
         filters=[normalise_text],
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("电子邮箱过长。")),
-            Email(message=_l("电子邮箱格式不正确,例如 name@example.com。"), check_deliverability=False),
-        ],
+        validators=EMAIL_VALIDATORS,
     )
     postal_address = StringField(
         _l("通信地址"), filters=[normalise_text],
