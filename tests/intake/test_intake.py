@@ -243,7 +243,10 @@ def test_no_phone_or_email_on_any_page_an_analyst_can_open(seeded, login_as, pos
             assert response.status_code in (403, 404), url
             continue
         opened += 1
-        html = response.get_data(as_text=True)
+        body = response.get_data()  # read (and so close) streamed exports too
+        if response.mimetype.endswith(("spreadsheetml.sheet", "wordprocessingml.document")):
+            continue  # zipped: the exports tests read these files back and check the masking
+        html = body.decode("utf-8")
         for secret in ("13900001111", "lisi@example.com", "13812345678", "zhang@example.com"):
             assert secret not in html, (url, secret)
     assert opened >= 7
