@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..comments.models import Comment, CommentStatus
-from ..comments.services import published_comment_counts
+from ..comments.services import published_comment_counts, published_totals
 from ..consultations.models import Clause, Consultation
 from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
@@ -62,10 +62,9 @@ def openapi():
 @bp.get("/consultations")
 def consultations():
     at = now_utc()
-    items = []
-    for consultation in db.session.scalars(listed_consultations()):
-        count = sum(published_comment_counts(consultation).values())
-        items.append(serializers.consultation_summary(consultation, at, count))
+    totals = published_totals()
+    items = [serializers.consultation_summary(c, at, totals.get(c.id, 0))
+             for c in db.session.scalars(listed_consultations())]
     return jsonify(items=items)
 
 

@@ -79,13 +79,7 @@ def submit_comment(
         comment = Comment(
             consultation=consultation,
             clause=clause,
-            stance=data.stance,
-            body=data.body,
-            name=data.name or None,
-            identity_type=data.identity_type,
-            organisation=data.organisation or None,
-            phone=compact_phone(data.phone) or None,
-            email=data.email.lower() or None,
+            **commenter_fields(data),
             consent_at=at,
             channel=Channel.WEB.value,
             receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
@@ -122,6 +116,29 @@ def published_comments_for_clause(clause: Clause) -> Select:
         .where(Comment.clause_id == clause.id, Comment.status == CommentStatus.APPROVED.value)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
+
+
+def published_totals() -> dict[int, int]:
+    """Approved comments per consultation id, in one query (for lists of consultations)."""
+    rows = db.session.execute(
+        select(Comment.consultation_id, func.count())
+        .where(Comment.status == CommentStatus.APPROVED.value)
+        .group_by(Comment.consultation_id)
+    )
+    return {consultation_id: count for consultation_id, count in rows}
+
+
+def commenter_fields(data) -> dict:
+    """The commenter's words and details, normalised alike for web and offline comments."""
+    return {
+        "stance": data.stance,
+        "body": data.body,
+        "name": data.name or None,
+        "identity_type": data.identity_type,
+        "organisation": data.organisation or None,
+        "phone": compact_phone(data.phone) or None,
+        "email": data.email.lower() or None,
+    }
 
 
 def published_comment_counts(consultation: Consultation) -> dict[int | None, int]:

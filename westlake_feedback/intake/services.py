@@ -18,14 +18,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..audit.services import record
-from ..comments.forms import compact_phone
 from ..comments.models import Channel, Comment, CommentStatus
 from ..comments.receipts import new_receipt_code
-from ..mail.commenters import enqueue_receipt
-from ..comments.services import find_by_token
+from ..comments.services import commenter_fields, find_by_token
 from ..consultations.models import Consultation, ConsultationStatus
 from ..consultations.services import clause_by_number
 from ..extensions import db
+from ..mail.commenters import enqueue_receipt
 from ..templating import format_deadline, format_local
 from ..timeutil import local_midnight, now_utc
 from .models import Attachment
@@ -170,13 +169,7 @@ def _new_comment(consultation, clause, data: OfflineInput, by: User, at: datetim
     comment = Comment(
         consultation=consultation,
         clause=clause,
-        stance=data.stance,
-        body=data.body,
-        name=data.name or None,
-        identity_type=data.identity_type,
-        organisation=data.organisation or None,
-        phone=compact_phone(data.phone) or None,
-        email=data.email.lower() or None,
+        **commenter_fields(data),
         postal_address=data.postal_address or None,
         channel=data.channel,
         receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
