@@ -65,8 +65,8 @@ def check_accounting(draft: ParsedDraft, source: str) -> dict[str, int]:
             f"line {number} is not made of its pieces exactly once: {line!r} vs {[p.text for p in pieces]}")
         for piece in pieces:
             text = squash(piece.text)
-            if piece.destination.startswith("section:"):
-                text = _without_lead(text, draft, piece.destination)
+            if piece.destination.startswith("section:"):    # "一、总体要求。" keeps 总体要求 as its heading
+                text = _without_lead(text, draft, piece.destination).removesuffix("。")
             places = [squash(t) for t in destination_texts(draft, piece.destination)]
             assert any(text in place for place in places), (
                 f"line {number}: {piece.text!r} is not in {piece.destination}")

@@ -17,6 +17,7 @@ from .parser_types import DraftParseError, LineUse, ParsedClause, ParsedSection
 # "本意见自…起施行"), or, in any format, a notice paragraph placed after the draft.
 _ENDING = re.compile(r"^(?:上述|以上|本(?:意见|办法|措施|方案|细则|规定|政策|通知|条例|规则|决定)[^。]{0,40}"
                      r"(?:施行|执行|负责解释|实施))")
+_RUN_ON_ENDING = re.compile(r"(?<=[。！？!?])\s+(?=" + _ENDING.pattern[1:] + ")")   # flattened pages
 _NOTICE_PARA = re.compile(r"(?:意见|建议)[^。]{0,30}(?:反馈|报送|提出|发送|寄)|(?:反馈|报送|提出|发送)[^。]{0,20}(?:意见|建议)"
                           r"|征求意见|特此(?:通知|公告)")
 _NOTICE_DETAIL = re.compile(r"[0-9０-９一二三四五六七八九十]{1,4}\s*月|特此|@|联系")
@@ -187,6 +188,8 @@ class Body:
         j = self._closing_cut(paras, clauses[:-1])
         if j is not None:
             self.closing[:0], paras[j:] = paras[j:], []
+        if self.kind != "art" and paras:
+            self._split_run_on_ending(paras[-1])
         if self.kind == "art":      # a signature and date after the last article
             moved: list[Para] = []
             while len(paras) > 1 and is_date_line(paras[-1].text.strip()):
@@ -194,6 +197,16 @@ class Body:
                 while len(paras) > 1 and len(moved) < 4 and SHORT.match(paras[-1].text.strip()):
                     moved.insert(0, paras.pop())
             self.closing[:0] = moved
+
+    def _split_run_on_ending(self, para: Para) -> None:
+        """"…救助。 上述7个领域政策……" flattened onto the last point's line: the ending is closing text."""
+        seq, line, source = para.pieces[-1]
+        m = _RUN_ON_ENDING.search(source)
+        if m:
+            tail = source[m.end():]
+            para.text = para.text[:len(para.text) - len(tail)].rstrip()
+            para.pieces[-1] = (seq, line, source[:m.end()])
+            self.closing.insert(0, Para(seq + 0.25, line, tail))
 
     def _closing_cut(self, paras: list[Para], others: list[dict]) -> int | None:
         """Index of the first paragraph of the last clause that is the document's closing text.

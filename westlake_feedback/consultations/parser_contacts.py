@@ -11,6 +11,7 @@ CONTACT_LINE = re.compile(r"^(?:联\s*系\s*人|联系电话|咨询电话|办公
                           r"|E-?mail|联系地址|通信地址|通讯地址|邮寄地址|地\s*址|邮政编码|邮\s*编)\s*[:：]", re.I)
 _CONTACT_TAIL = re.compile(r"\s(?=(?:联\s*系\s*人|联系电话|电子邮箱|联系地址|通信地址|通讯地址|邮政编码)\s*[:：])")
 _SIGN_TAIL = re.compile(rf"(?:^|\s+|(?<=[。！]))([^\s{PUNCT}]{{2,30}})\s+({SIGN_DATE})\s*$")
+_ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9一二三四五六七八九十]{0,3}\s*[:：]?$")   # "附件1" above the draft
 _ISSUER_END = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|办|中心|院|部|处|街道|镇|乡|会)$")
 
 
@@ -24,7 +25,7 @@ def split_notice(notice: list[str]) -> tuple[list[list[tuple[str, str]]], str | 
     issuer, sign_date = None, None
     for text in notice:
         plain = text.translate(FULLWIDTH)
-        if CONTACT_LINE.match(text):
+        if CONTACT_LINE.match(text) or _ATTACHMENT_LABEL.match(plain):
             parts.append([("meta", text)])
             continue
         m = DATE_ONLY.match(plain)
@@ -58,7 +59,8 @@ def _name_line(parts: list[tuple[str, str]]) -> bool:
     if len(parts) != 1 or parts[0][0] != "notice":
         return False
     text = parts[0][1]
-    return len(text) <= 30 and not re.search(f"[{PUNCT}]", text) and not re.match(r"特此|附\s*件", text)
+    return (len(text) <= 30 and not re.search(f"[{PUNCT}《》“”]", text)
+            and not re.match(r"特此|附\s*件|[0-9０-９]", text))
 
 
 def signature(lines: list[str]) -> tuple[str | None, date | None]:

@@ -107,20 +107,38 @@ def locate_body(segs: list[Seg]) -> tuple[str, int]:
 
 
 def head_above(segs: list[Seg], i: int) -> int | None:
-    """Index of an 一、 heading at most a few intro paragraphs above segment i."""
-    for j in range(i - 1, max(-1, i - 13), -1):
-        mk = segs[j].mark
-        if mk and mk[0] == "head":
-            return j if mk[1] == 1 else None
-        if mk and not segs[j].soft:
+    """Index of the 一、 heading above segment i: the nearest heading a few intro paragraphs up, and,
+    when that is 二、 or later, the chain of headings before it (a first section may be intro only)."""
+    found = _heading_chain(segs, i)
+    return found[0] if found else None
+
+
+def _heading_chain(segs: list[Seg], i: int) -> tuple[int, int] | None:
+    """(index of the 一、 heading, number of the nearest heading) above segment i, or None."""
+    nearest, wanted = None, None
+    j = i - 1
+    while j >= 0:
+        for j in range(j, max(-1, j - 12), -1):
+            mk = segs[j].mark
+            if mk and mk[0] == "head" and (wanted is None or mk[1] == wanted):
+                break
+            if mk and not segs[j].soft:
+                return None
+        else:
             return None
+        n = segs[j].mark[1]
+        nearest = n if nearest is None else nearest
+        if n == 1:
+            return j, nearest
+        wanted, j = n - 1, j - 1
     return None
 
 
 def _run_length(segs: list[Seg], i: int, kind: str) -> int:
     """How many clauses a run starting at segs[i] (number 1) would accept."""
     expected, count, fresh = 2, 1, False
-    next_head = 2 if kind != "art" and head_above(segs, i) is not None else None
+    chain = _heading_chain(segs, i) if kind != "art" else None
+    next_head = chain[1] + 1 if chain else None
     for g in segs[i + 1:]:
         if not g.mark:
             continue

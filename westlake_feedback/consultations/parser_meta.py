@@ -87,6 +87,9 @@ def split_heading(text: str, kind: str) -> tuple[str, str | None, str]:
     m = _LEAD.search(text)
     if m:
         return text[:m.start()].strip(), m.group(1).strip(), text[m.end():].strip()
+    spaced = re.match(rf"^([^\s{PUNCT}]{{1,30}})\s+(\S.*[{PUNCT}].*)$", text) if kind == "head" else None
+    if spaced:      # flattened: "总体目标 到2025年，全县……" (the intro ran onto the heading's line)
+        return spaced.group(1), None, spaced.group(2).strip()
     if kind == "head" and "。" in text:
         heading, _, rest = text.partition("。")
         return heading.strip(), None, rest.strip()
