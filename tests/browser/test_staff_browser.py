@@ -117,6 +117,13 @@ def test_no_serious_violations_on_the_parse_preview_and_the_intake_errors(staff_
     assert "识别出7个部分" in page.content()
     assert axe_violations(page) == []
 
+    page.goto(f"{staff_server}/staff/consultations/new")     # no window: the missing fields are highlighted
+    page.fill("#text", (SEED_PATH.parents[3] / "tests/consultations/drafts/no-window.txt").read_text(encoding="utf-8"))
+    with page.expect_navigation():
+        page.click("button:has-text('识别并预览')")
+    assert page.is_visible("#missing-summary") and page.is_visible("[data-missing='opens_at'] #opens_at")
+    assert axe_violations(page) == []
+
     page.goto(f"{staff_server}/staff/intake/xihu-2023-demo/new")
     page.fill("#phone", "123")
     with page.expect_navigation():

@@ -1,6 +1,8 @@
 """The importer service and CLI on a real database (parser details: test_parser.py)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from westlake_feedback.comments.models import Comment
@@ -118,3 +120,45 @@ def test_seed_command_makes_real_and_demo(app, runner):
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Consultation)) == 2
+
+
+DRAFTS = Path(__file__).parent / "drafts"
+
+
+def test_a_deadline_only_notice_opens_at_its_signature_date_and_closes_after_the_deadline_day(app, runner):
+    for name, slug in (("judicial-deadline-signature.txt", "dogs"), ("tail-notice-after-draft.txt", "green")):
+        result = runner.invoke(args=["consultations", "import", str(DRAFTS / name), "--slug", slug])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        dogs = db.session.scalar(select(Consultation).where(Consultation.slug == "dogs"))
+        assert dogs.issuer == "某某市司法局"
+        assert dogs.opens_at.isoformat() == "2019-05-31T16:00:00+00:00"      # 2019-06-01 00:00 Asia/Shanghai
+        assert dogs.closes_at.isoformat() == "2019-06-30T16:00:00+00:00"     # end of 6-30 = 07-01 00:00 local
+        green = db.session.scalar(select(Consultation).where(Consultation.slug == "green"))
+        assert (green.issuer, green.opens_at.isoformat(), green.closes_at.isoformat()) == (
+            "某某市园林绿化局", "2019-06-13T16:00:00+00:00", "2019-07-15T16:00:00+00:00")
+        assert green.clauses[-1].body == "本办法自公布之日起施行。"
+        assert green.closing_text.startswith("社会各界可于2019年7月15日以前")
+
+
+def test_a_text_without_any_window_is_refused_by_the_cli(app, runner):
+    result = runner.invoke(args=["consultations", "import", str(DRAFTS / "no-window.txt"), "--slug", "lift"])
+    assert result.exit_code != 0
+    assert "原文中没有找到征求意见的起止日期" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Consultation)) == 0
+
+
+def test_headings_alone_on_their_line_are_shown_once_on_the_full_text(app, runner, client):
+    result = runner.invoke(args=["consultations", "import", str(DRAFTS / "reform-heading-alone.txt"), "--slug", "biz"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        clause = db.session.scalar(select(Clause).where(Clause.number == 2))
+        assert (clause.title, clause.body) == ("改革目标", "到2025年，营商环境主要指标达到全国先进水平，市场主体满意度持续提升。")
+        assert not clause.title_in_body
+        seed_like = Clause(title="强化项目建设资金保障", body="强化项目建设资金保障。围绕保障重大项目建设。")
+        assert seed_like.title_in_body and Clause(title="立法目的", body="(立法目的)为了规范。").title_in_body
+    page = client.get("/c/biz/full").get_data(as_text=True)
+    assert page.count("改革目标") == 1
+    assert '<span class="clause-no">（二）</span>改革目标</p>' in page
+    assert page.count("将营商环境改革纳入年度综合考核") == 1

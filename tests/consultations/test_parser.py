@@ -182,7 +182,8 @@ class TestSeed:
         assert [c.title for c in flat.all_clauses] == [c.title for c in seed.all_clauses]
         assert [c.text for c in flat.all_clauses[:-1]] == [c.text for c in seed.all_clauses[:-1]]
         assert {c.line for c in flat.all_clauses} == {1}
-        assert flat.all_clauses[-1].text.startswith(seed.all_clauses[-1].text)   # closing words run on
+        assert flat.all_clauses[-1].text == seed.all_clauses[-1].text    # the closing words run on, split off
+        assert flat.closing_text == seed.closing_text
         for name in ("title", "notice_title", "notice_text", "preamble", "issuer", "published_at", "opens_on",
                      "closes_on", "contact_person", "postal_address", "postcode", "phone", "email"):
             assert getattr(flat, name) == getattr(seed, name), name

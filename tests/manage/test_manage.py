@@ -276,3 +276,71 @@ def test_cli_imports_stay_published(seeded, client):
     assert consultation(seeded, "xihu-2023-demo").status == "published"
     home = text_of(client.get("/"))
     assert "/c/xihu-2023/" in home and "/c/xihu-2023-demo/" in home
+
+
+DRAFTS = SEED_PATH.parents[3] / "tests" / "consultations" / "drafts"
+
+
+def missing_in(page: str) -> list[str]:
+    return re.findall(r'<div class="missing-from-text" data-missing="([a-z_]+)">', page)
+
+
+def test_a_text_without_a_window_is_previewed_with_the_missing_fields_to_fill(seeded, login_as):
+    admin = login_as("admin")
+    text = (DRAFTS / "no-window.txt").read_text(encoding="utf-8")
+    response = preview(admin, text)
+    page = text_of(response)
+    assert response.status_code == 200, page[:2000]
+    assert "识别出3个部分、4条条款" in page
+    assert missing_in(page) == ["opens_at", "closes_at", "issuer", "contact_person", "phone", "email",
+                                "postal_address", "postcode"]
+    summary = page[page.index('id="missing-summary"'):page.index("</ul>", page.index('id="missing-summary"'))]
+    assert '<a href="#opens_at">开始时间</a> <span class="required">' in summary and '<a href="#issuer">发布单位</a></li>' in summary
+    assert "原文中没有找到,请填写后再保存。" in page
+    assert hidden_value(page, "opens_at") == "" and hidden_value(page, "title") == "某某区老旧小区加装电梯工作指导意见（征求意见稿）"
+
+    refused = admin.post("/staff/consultations/create", data=metadata_from(page))
+    assert refused.status_code == 400
+    again = text_of(refused)
+    assert "请填写开始时间" in again and "请填写截止时间" in again
+    assert missing_in(again)[:2] == ["opens_at", "closes_at"] and hidden_value(again, "text") == text
+
+    saved = admin.post("/staff/consultations/create", data=metadata_from(
+        page, slug="lift", opens_at="2030-01-01T00:00", closes_at="2030-01-15T00:00", issuer="某某区住房和城乡建设局"))
+    assert saved.status_code == 303, text_of(saved)[:2000]
+    draft = consultation(seeded, "lift")
+    assert (draft.status, draft.issuer, len(draft.sections), len(draft.clauses)) == ("draft", "某某区住房和城乡建设局", 3, 4)
+    assert to_local(draft.opens_at).isoformat() == "2030-01-01T00:00:00+08:00"
+
+
+def test_a_deadline_only_notice_fills_the_window_and_issuer_from_its_signature(seeded, login_as):
+    page = text_of(preview(login_as("admin"), (DRAFTS / "judicial-deadline-signature.txt").read_text(encoding="utf-8")))
+    assert hidden_value(page, "opens_at") == "2019-06-01T00:00" and hidden_value(page, "closes_at") == "2019-07-01T00:00"
+    assert hidden_value(page, "issuer") == "某某市司法局"
+    assert missing_in(page) == ["contact_person"]
+    assert 'id="missing-summary"' in page
+
+
+def test_the_preview_shows_the_text_outside_the_clauses(seeded, login_as):
+    admin = login_as("admin")
+    page = text_of(preview(admin, SEED_TEXT))
+    closing = page[page.index('id="closing-text"'):]
+    assert closing.split(">", 1)[1].startswith("上述7个领域政策")
+    assert 'id="notice-text"' in page and 'id="preamble-text"' in page and 'id="meta-text"' in page
+    assert "法定主动公开内容" in page[page.index('id="ignored-text"'):]
+    assert missing_in(page) == [] and 'id="missing-summary"' not in page
+
+    page = text_of(preview(admin, (DRAFTS / "reform-heading-alone.txt").read_text(encoding="utf-8")))
+    assert '<p id="closing-text">(无)</p>' in page        # the last item's text stayed in the item
+    assert "严格督查考核" in page
+
+
+def test_the_draft_preview_shows_a_heading_alone_once(seeded, login_as):
+    admin = login_as("admin")
+    page = text_of(preview(admin, (DRAFTS / "reform-heading-alone.txt").read_text(encoding="utf-8")))
+    assert admin.post("/staff/consultations/create", data=metadata_from(page, slug="biz")).status_code == 303
+    shown = text_of(admin.get("/staff/consultations/biz/preview"))
+    block = re.search(r'<div class="doc-clause" id="clause-6">(.*?)</div>', shown, re.S).group(1)
+    assert re.findall(r'<p class="doc-para[^"]*">(.*?)</p>', block) == [
+        '<span class="clause-no">（六）</span>严格督查考核', "将营商环境改革纳入年度综合考核，定期通报工作进展。"]
+    assert shown.count("严格督查考核") == 1 and shown.count("将营商环境改革纳入年度综合考核") == 1

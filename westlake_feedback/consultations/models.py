@@ -159,6 +159,11 @@ class Clause(db.Model):
     section: Mapped[Section | None] = relationship(back_populates="clauses")
 
     @property
+    def title_in_body(self) -> bool:
+        """False when the title is a heading written alone on its line ("（二）改革目标"), not in the body."""
+        return not self.title or self.body.startswith(self.title) or self.text_after_title != self.body
+
+    @property
     def text_after_title(self) -> str:
         """The body without its opening title sentence, for pages that show the title as a heading."""
         for opening in (self.title + "。", self.title + ".", f"({self.title})", f"（{self.title}）", f"【{self.title}】"):

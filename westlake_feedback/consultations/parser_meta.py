@@ -1,36 +1,19 @@
-"""Notice metadata for parser.py: page chrome, titles, dates, the comment window and contacts.
+"""Front matter for the draft parser: page chrome, page metadata, the notice, titles, 目录.
 
 Everything here works on the "front matter" (the lines before the draft body) as a list of
-(line_number, text) pairs, plus the closing paragraphs as a fallback. Standard library only.
+(line_number, text) pairs, plus the closing paragraphs as a fallback for the signature, the
+window and the contacts. Every piece of every front line is accounted to one destination (see
+analyse_front). Standard library only.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＠", "0123456789@")
-_CN_DIGIT = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, **{str(d): d for d in range(10)}}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_PUNCT = "。；;！？!?，,：:"
+from .parser_contacts import PUNCT, contacts, signature, split_notice
+from .parser_dates import cn_to_int, datetime_in, is_date_line, published, window
 
-
-def cn_to_int(text: str) -> int:
-    """'十二' -> 12, '一百零五' -> 105, '二〇二三' -> 2023, '１２' -> 12."""
-    s = re.sub(r"\s", "", text).translate(_FULLWIDTH)
-    if s.isdigit():
-        return int(s)
-    if not any(ch in _CN_UNIT for ch in s):        # digit by digit, as in years
-        return int("".join(str(_CN_DIGIT[ch]) for ch in s))
-    total = num = 0
-    for ch in s:
-        if ch in _CN_DIGIT:
-            num = _CN_DIGIT[ch]
-        else:
-            total += (num or 1) * _CN_UNIT[ch]
-            num = 0
-    return total + num
-
+__all__ = ["analyse_front", "cn_to_int", "is_date_line", "is_explanation_heading", "is_junk", "split_heading"]
 
 # ---------------------------------------------------------------- line classes
 _KEYS = {  # page metadata key -> kind of value it takes
@@ -67,14 +50,6 @@ _BREADCRUMB = re.compile(r"^(?:(?:[|｜丨]|法定主动公开内容|政府信�
                          r"^(?:您?(?:当前|现在)?(?:所在)?的?位置\s*[:：]\s*)?首页(?:\s*[>»/]\s*[^\s>»/]+)+\s*")
 _TOC_HEAD = re.compile(r"^目\s*录")
 _TOC_ENTRY = re.compile(r"^第\s*[零〇一二两三四五六七八九十百0-9０-９]{1,6}\s*[章节](?:[^。；;，,：:]{0,30})$")
-_CONTACT = re.compile(r"^(?:联\s*系\s*人|联系电话|咨询电话|办公电话|电\s*话|传\s*真|电子邮箱|电子邮件|邮\s*箱"
-                      r"|E-?mail|联系地址|通信地址|通讯地址|邮寄地址|地\s*址|邮政编码|邮\s*编)\s*[:：]", re.I)
-_Y = r"(\d{4}|[〇○零一二三四五六七八九]{4})"
-_MD = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-_DATE_ONLY = re.compile(rf"^{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日$|^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})$")
-_SIGN_TAIL = re.compile(rf"(?:^|\s+|(?<=[。！]))([^\s{_PUNCT}]{{2,30}})\s+({_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日)\s*$")
-_DATETIME = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                       r"(?:\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
 
 
 def is_explanation_heading(text: str) -> bool:
@@ -86,42 +61,20 @@ def is_junk(text: str) -> bool:
     return len(text) <= 60 and bool(_JUNK.match(text))
 
 
-def is_date_line(text: str) -> bool:
-    return bool(_DATE_ONLY.match(text))
-
-
-def _date_of(match: re.Match) -> date | None:
-    groups = [g for g in match.groups() if g is not None]
-    try:
-        return date(*(cn_to_int(g) for g in groups[:3]))
-    except (ValueError, KeyError):
-        return None
-
-
-def _datetime_in(text: str) -> datetime | None:
-    m = _DATETIME.search(text.translate(_FULLWIDTH))
-    if not m:
-        return None
-    try:
-        return datetime(*(int(g) for g in m.groups() if g is not None))
-    except ValueError:
-        return None
-
-
 def _value_ok(kind: str | None, value: str) -> bool:
     if _KEY_LINE.match(value) or re.search(r"[《》。，]", value):
         return False
     if kind in ("pub", "pub2", "written"):
-        return _datetime_in(value) is not None and len(value) <= 25
+        return datetime_in(value) is not None and len(value) <= 25
     if kind == "code":
         return len(value) <= 60 and bool(re.search(r"\d", value))
     if kind == "docno":
         return len(value) <= 40 and bool(re.search(r"[\d〔\[号]", value))
-    return len(value) <= 30 and not re.search(f"[{_PUNCT}]", value)
+    return len(value) <= 30 and not re.search(f"[{PUNCT}]", value)
 
 
 def _titleish(text: str) -> bool:
-    return (len(text) <= 100 and not re.search(f"[{_PUNCT}]", text) and not text.startswith("附")
+    return (len(text) <= 100 and not re.search(f"[{PUNCT}]", text) and not text.startswith("附")
             and not re.match(r"^\d{1,2}\s*[.．、]", text) and not _NOTICE_TITLE.match(text)
             and not _EXPLAIN.match(text))
 
@@ -134,6 +87,9 @@ def split_heading(text: str, kind: str) -> tuple[str, str | None, str]:
     m = _LEAD.search(text)
     if m:
         return text[:m.start()].strip(), m.group(1).strip(), text[m.end():].strip()
+    spaced = re.match(rf"^([^\s{PUNCT}]{{1,30}})\s+(\S.*[{PUNCT}].*)$", text) if kind == "head" else None
+    if spaced:      # flattened: "总体目标 到2025年，全县……" (the intro ran onto the heading's line)
+        return spaced.group(1), None, spaced.group(2).strip()
     if kind == "head" and "。" in text:
         heading, _, rest = text.partition("。")
         return heading.strip(), None, rest.strip()
@@ -141,78 +97,109 @@ def split_heading(text: str, kind: str) -> tuple[str, str | None, str]:
 
 
 # ---------------------------------------------------------------- the front matter
-def analyse_front(lines: list[tuple[int, str]], tail: list[str], today: date | None) -> dict:
-    """Split the front matter into notice / preamble and extract the metadata fields."""
+def analyse_front(lines: list[tuple[int, str]], tail: list[str], today: date | None):
+    """Split the front matter into notice / preamble and extract the metadata fields.
+
+    Returns (fields for ParsedDraft, uses): `uses` says where every piece of every front line went,
+    as (line_no, destination, text) in source order. Destinations: "ignored" (page chrome),
+    "meta" (page metadata, contact lines, the signature), "notice_title", "notice", "title",
+    "toc", "preamble"."""
     page: dict[str, str] = {}
-    kept: list[str] = []
+    kept: list[tuple[int, str]] = []
+    order: list[tuple[int, str, str] | int] = []     # a use, or the index of a kept line (decided below)
     i = 0
     while i < len(lines):
-        text = _BREADCRUMB.sub("", lines[i][1])
+        no, raw = lines[i]
+        text = _BREADCRUMB.sub("", raw)
+        if text != raw:
+            order.append((no, "ignored", raw[:len(raw) - len(text)]))
         if is_junk(text):
+            order.append((no, "ignored", text))
             i += 1
             continue
         bare = _KEY_BARE.match(text)
         if bare:        # key on one line, value on the next (unless the next line is another key)
+            order.append((no, "meta", text))
             key = bare.group(1)
             if i + 1 < len(lines) and _value_ok(_KEYS[key], lines[i + 1][1]):
                 page.setdefault(key, lines[i + 1][1])
+                order.append((lines[i + 1][0], "meta", lines[i + 1][1]))
                 i += 1
             i += 1
             continue
-        for part in _split_flattened(_take_pairs(text, page)):
-            if part := _take_pairs(part, page):
-                kept.append(part)
+        taken, rest = _take_pairs(text, page)
+        order.append((no, "meta", taken))
+        for part in _split_flattened(rest):
+            taken, part = _take_pairs(part, page)
+            order.append((no, "meta", taken))
+            if part:
+                order.append(len(kept))
+                kept.append((no, part))
         i += 1
 
-    nt = next((k for k, t in enumerate(kept) if _NOTICE_TITLE.match(t) and not re.search("[。，,；;]", t)), None)
+    texts = [t for _, t in kept]
+    nt = next((k for k, t in enumerate(texts) if _NOTICE_TITLE.match(t) and not re.search("[。，,；;]", t)), None)
     lo = nt + 1 if nt is not None else 0
-    toc = _toc_lines(kept, lo)
-    dt = _find_title(kept, lo, toc)
-    sh = next((k for k in range(lo, dt[0] if dt else len(kept)) if _EXPLAIN.match(kept[k])), None)
+    toc = _toc_lines(texts, lo)
+    dt = _find_title(texts, lo, toc)
+    sh = next((k for k in range(lo, dt[0] if dt else len(texts)) if _EXPLAIN.match(texts[k])), None)
     stops = [x for x in (sh, dt[0] if dt else None, min(toc) if toc else None) if x is not None and x >= lo]
-    n_end = min(stops + [len(kept)])
-    notice = [t for t in kept[lo:n_end] if nt is None or t != kept[nt]]     # pages repeat their title
-    if nt is None and not any(_NOTICE_HINT.search(t) for t in notice):
+    n_end = min(stops + [len(texts)])
+    notice = [k for k in range(lo, n_end) if nt is None or texts[k] != texts[nt]]    # pages repeat their title
+    if nt is None and not any(_NOTICE_HINT.search(texts[k]) for k in notice):
         n_end, notice = lo, []
-    skip = set(toc) | (set(range(dt[0], dt[1] + 1)) if dt else set())
-    preamble = [kept[k] for k in range(n_end, len(kept)) if k not in skip]
+    title_lines = set(range(dt[0], dt[1] + 1)) if dt else set()
+    where: dict[int, list[tuple[str, str]]] = {}
+    for k, t in enumerate(texts):
+        dest = ("notice_title" if k == nt or (nt is not None and lo <= k < n_end and t == texts[nt])
+                else "ignored" if k < lo else "toc" if k in toc else "title" if k in title_lines
+                else None if k < n_end else "preamble")
+        where[k] = [(dest, t)] if dest else []
+    notice_parts, issuer, sign_date = split_notice([texts[k] for k in notice])
+    for k, parts in zip(notice, notice_parts):
+        where[k] = parts
+    uses = [u for item in order for u in ([item] if isinstance(item, tuple) else
+                                          [(kept[item][0], d, t) for d, t in where[item]]) if u[2].strip()]
 
-    notice_text, issuer, sign_date = _split_notice(notice)
-    info = _contacts("\n".join(notice), "\n".join(kept), "\n".join(tail))
-    info.update(title="".join(kept[dt[0]:dt[1] + 1]) if dt else None,
-                notice_title=kept[nt] if nt is not None else None,
-                notice_text="\n".join(notice_text), preamble="\n".join(preamble),
+    def joined(dest: str) -> str:
+        return "\n".join(t.strip() for _, d, t in uses if d == dest)
+
+    info = contacts("\n".join(texts[k] for k in notice), "\n".join(texts), "\n".join(tail))
+    info.update(title="".join(texts[dt[0]:dt[1] + 1]) if dt else None,
+                notice_title=texts[nt] if nt is not None else None,
+                notice_text=joined("notice"), preamble=joined("preamble"),
+                metadata_text=joined("meta"), ignored_text=joined("ignored"), toc_text=joined("toc"),
                 index_number=page.get("索引号") or page.get("统一编号"),
                 document_number=page.get("文号") or page.get("发文字号") or page.get("文件编号"))
     if info["title"] is None and nt is not None:
-        quoted = re.search(r"《([^》]+)》", kept[nt])
+        quoted = re.search(r"《([^》]+)》", texts[nt])
         info["title"] = quoted.group(1) if quoted else None
-    if issuer is None:
-        _, issuer, _ = _split_notice(tail)
+    tail_issuer, tail_date = signature(tail)     # a signature after the draft
+    issuer, sign_date = issuer or tail_issuer, sign_date or tail_date
     org = next((page[k] for k in ("发布单位", "发布机构", "发文机关", "发文单位", "信息来源", "来源") if k in page), None)
     if issuer is None and nt is not None:   # "杭州市西湖区人民政府办公室关于公开征求…的通知"
-        m = re.match(r"^((?:(?!关于)[^\s《》]){2,30}?(?:人民政府|政府|办公室|办公厅|局|委员会|厅|中心))关于", kept[nt])
+        m = re.match(r"^((?:(?!关于)[^\s《》]){2,30}?(?:人民政府|政府|办公室|办公厅|局|委员会|厅|中心))关于", texts[nt])
         issuer = m.group(1) if m else None
     info["issuer"] = issuer or org
-    info["published_at"] = _published(page, sign_date)
-    explain = range(sh, dt[0] if dt and dt[0] > sh else len(kept)) if sh is not None else range(0)
-    outside = "\n".join(t for k, t in enumerate(kept) if k not in explain)   # never the 起草说明's dates
-    window_texts = [(kept[nt] if nt is not None else "") + "\n" + "\n".join(notice), outside, "\n".join(tail)]
-    info["opens_on"], info["closes_on"] = _window(window_texts, info["published_at"], today)
-    return info
+    info["published_at"] = published(page, sign_date)
+    explain = range(sh, dt[0] if dt and dt[0] > sh else len(texts)) if sh is not None else range(0)
+    outside = "\n".join(t for k, t in enumerate(texts) if k not in explain)   # never the 起草说明's dates
+    window_texts = [(texts[nt] if nt is not None else "") + "\n" + "\n".join(texts[k] for k in notice),
+                    outside, "\n".join(tail)]
+    info["opens_on"], info["closes_on"] = window(window_texts, info["published_at"], today)
+    return info, uses
 
 
-def _take_pairs(text: str, page: dict[str, str]) -> str:
-    """Consume leading "发布日期：2023-03-15 09:21  来源：区政府办 …" pairs; return the rest."""
+def _take_pairs(text: str, page: dict[str, str]) -> tuple[str, str]:
+    """Consume leading "发布日期：2023-03-15 09:21  来源：区政府办 …" pairs: (what was taken, the rest)."""
     pos = 0
     while m := _KEY_PAIR.match(text, pos):
         if m.group(2) and not _value_ok(_KEYS[m.group(1)], m.group(2)):
-            return text[m.start(2):].strip()        # "浏览次数: 为深入贯彻……": the text is no value
+            return text[:m.start(2)], text[m.start(2):].strip()     # "浏览次数: 为深入贯彻……": no value
         if m.group(2):
             page.setdefault(m.group(1), m.group(2))
         pos = m.end()
-    return text[pos:].strip()
-
+    return text[:pos], text[pos:].strip()
 
 def _split_flattened(text: str) -> list[str]:
     """Flattened pages: '关于…的公告 为规范…。 XX局 2023年3月15日 XX办法(征求意见稿) 为…' -> the notice
@@ -254,148 +241,4 @@ def _find_title(kept: list[str], lo: int, toc: list[int]) -> tuple[int, int] | N
             return k, k
     return None
 
-
-def _split_notice(notice: list[str]) -> tuple[list[str], str | None, date | None]:
-    """Notice paragraphs without contact lines, the signature (issuer) and its date."""
-    body, issuer, sign_date = [], None, None
-    for text in notice:
-        if _CONTACT.match(text):
-            continue
-        m = _DATE_ONLY.match(text)
-        if m:
-            sign_date = sign_date or _date_of(m)
-            names = []
-            while body and len(names) < 3 and len(body[-1]) <= 30 and not re.search(f"[{_PUNCT}]", body[-1]) \
-                    and not re.match(r"特此|附\s*件", body[-1]):
-                names.insert(0, body.pop())
-            issuer = issuer or ("、".join(names) or None)
-            continue
-        m = _SIGN_TAIL.search(text)
-        if m and re.search(r"(?:政府|办公室|办公厅|局|委员会|委|厅|办|中心|院|部|处|街道|镇|乡|会)$", m.group(1)):
-            issuer = issuer or m.group(1)
-            sign_date = sign_date or _date_of(_DATE_ONLY.match(m.group(2)))
-            text = text[:m.start()].rstrip()
-        m = re.search(r"\s(?=(?:联\s*系\s*人|联系电话|电子邮箱|联系地址|通信地址|通讯地址|邮政编码)\s*[:：])", text)
-        body.append(text[:m.start()] if m else text)    # flattened: the contact lines follow the notice
-    return body, issuer, sign_date
-
-
-def _published(page: dict[str, str], sign_date: date | None) -> datetime | None:
-    for key in ("发布日期", "发布时间", "公布日期", "公开日期"):
-        if key in page and _datetime_in(page[key]):
-            return _datetime_in(page[key])
-    if sign_date:
-        return datetime.combine(sign_date, datetime.min.time())
-    for key in ("成文日期", "印发日期"):
-        if key in page and _datetime_in(page[key]):
-            return _datetime_in(page[key])
-    return None
-
-
-# ---------------------------------------------------------------- contacts
-_PERSON = re.compile(r"联\s*系\s*人(?:员)?(?:及(?:联系)?(?:电话|方式))?\s*[:：]\s*([^\s:：，,；;。、（()）\d]{2,12}?)"
-                     r"(?=[\s:：，,；;。、（()）\d]|联系|电话|手机|邮箱|电子|地址|通[信讯]|邮编|邮政|传真|$)")
-_PHONE = re.compile(r"(?:联系电话|咨询电话|办公电话|联系方式|电\s*话|Tel|TEL)\s*[:：]\s*"
-                    r"([+(（]?\d[\d\-－—()（） 转]{5,30}\d)")
-_PHONE_ANY = re.compile(r"(?<!\d)(0\d{2,3}[-－—]\d{7,8}(?:转\d+)?|1[3-9]\d{9})(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_EMAIL_LABEL = re.compile(r"(?:电子邮箱|电子信箱|电子邮件|邮\s*箱|E-?mail)\s*[:：为至]?\s*([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
-                          r"(?:\.[A-Za-z0-9-]+)+)", re.I)
-_ADDRESS = re.compile(r"(?<![件箱])(?:联系地址|通信地址|通讯地址|邮寄地址|信函请寄至|请寄至|邮寄至|寄至|地\s*址)"
-                      r"\s*[:：]?\s*([^，,；;。\n:：]+?)\s*(?=[（(]?\s*(?:邮政编码|邮编)|[，,；;。\n）)]|$)")
-_POSTCODE = re.compile(r"(?:邮政编码|邮\s*编)\s*[:：]?\s*(\d{6})(?!\d)")
-
-
-def _contacts(*blobs: str) -> dict:
-    """Search each text in turn (notice first, then all front matter, then closing text)."""
-    blobs = [b.translate(_FULLWIDTH) for b in blobs]
-
-    def first(pattern: re.Pattern, check=lambda v: True) -> str | None:
-        for blob in blobs:
-            for m in pattern.finditer(blob):
-                value = m.group(1).strip().rstrip("-－—( （")
-                if check(value):
-                    return value
-        return None
-
-    return {
-        "contact_person": first(_PERSON),
-        "phone": re.sub(r"[－—–]", "-", first(_PHONE, lambda v: len(re.sub(r"\D", "", v)) >= 7)
-                        or first(_PHONE_ANY) or "") or None,
-        "email": first(_EMAIL_LABEL) or next((m.group(0) for b in blobs for m in _EMAIL.finditer(b)), None),
-        "postal_address": first(_ADDRESS, lambda v: 4 <= len(v) <= 120 and "@" not in v and "http" not in v),
-        "postcode": first(_POSTCODE),
-    }
-
-
-# ---------------------------------------------------------------- the comment window
-_D = r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})日?"
-_WEEKDAY = r"(?:\s*[（(][^）)]{1,6}[)）])?(?:\s*(?:[上下]午)?\s*\d{1,2}\s*(?:[:：]\s*\d{2}|[时点](?:\d{1,2}分)?))?"
-_RANGE = re.compile(rf"(?:{_D}){_WEEKDAY}\s*(?:起|开始)?\s*(?:至|到|—+|–|-|－|~|～|〜)\s*(?:{_D}){_WEEKDAY}")
-_RANGE_DAY = re.compile(rf"(?:{_D}){_WEEKDAY}\s*(?:起|开始)?\s*(?:至|到|—+|–|-|－|~|～|〜)\s*(\d{{1,2}})\s*[日号]")
-_CLOSE = [
-    re.compile(rf"(?:截止|截至)(?:日期|时间)?(?:为|是|到|[:：])?\s*(?:{_D})"),
-    re.compile(rf"(?:{_D}){_WEEKDAY}\s*(?:前|之前|以前|止|为止)"),
-]
-_DAYS = re.compile(r"(?:发布|公布|印发|公告|通知)之日起\s*(\d+|[一二三四五六七八九十]{1,3})\s*(个工作日|日|天)"
-                   r"|(?:征求意见|公示)(?:期|时间|期限)(?:为|是)?\s*(\d+|[一二三四五六七八九十]{1,3})\s*(个工作日|日|天)")
-_WINDOW_HINT = re.compile(r"意见|建议|反馈|截止|截至|征求|征集")
-
-
-def _ymd(groups: tuple, default_year: int) -> tuple[int, int, int]:
-    if groups[1] is not None:
-        return int(groups[0]) if groups[0] else default_year, int(groups[1]), int(groups[2])
-    return int(groups[3]), int(groups[4]), int(groups[5])
-
-
-def _window(texts: list[str], published: datetime | None, today: date | None):
-    """(opens_on, closes_on), both inclusive local dates.
-
-    A missing year comes from the publication date, else from `today`; a closing date earlier in
-    the year than the opening date (or the publication date) rolls over to the next year. With only
-    a deadline ("请于11月23日前", "截止日期为…") the window opens on the publication date, and the
-    deadline day itself still counts (closes_on = 11-23). "N日" periods follow 民法典 art. 201: the
-    day of publication is not counted, so they end on pub + N days. Only the notice (then the rest of
-    the front matter except the 起草说明, then the closing text) is searched, never the draft body.
-    """
-    base = published.date() if published else (today or date.today())
-    for text in texts:
-        sentences = [s for s in re.split(r"[。！？!?\n；;]", text.translate(_FULLWIDTH)) if _WINDOW_HINT.search(s)]
-        for s in sentences:
-            m = _RANGE.search(s) or _RANGE_DAY.search(s)
-            if m:
-                try:
-                    y1, m1, d1 = _ymd(m.groups()[:6], base.year)
-                    if len(m.groups()) == 7:        # "3月15日至22日"
-                        return date(y1, m1, d1), date(y1, m1, int(m.group(7)))
-                    y2, m2, d2 = _ymd(m.groups()[6:], y1)
-                    if m.group(7) is None and m.group(10) is None and (m2, d2) < (m1, d1):
-                        y2 += 1
-                    return date(y1, m1, d1), date(y2, m2, d2)
-                except ValueError:
-                    pass
-        for pattern in _CLOSE:
-            for s in sentences:
-                m = pattern.search(s)
-                if m:
-                    try:
-                        y, mo, d = _ymd(m.groups()[:6], base.year)
-                        closes = date(y, mo, d)
-                    except ValueError:
-                        continue
-                    if not (m.group(1) or m.group(4)) and published and closes < base:
-                        closes = closes.replace(year=closes.year + 1)
-                    return (base if published else None), closes
-        for s in sentences:
-            m = _DAYS.search(s)
-            if m and published:
-                n = cn_to_int(m.group(1) or m.group(3))
-                if "工作日" in (m.group(2) or m.group(4)):
-                    day, left = base, n
-                    while left:
-                        day += timedelta(days=1)
-                        left -= day.weekday() < 5
-                    return base, day
-                return base, base + timedelta(days=n)
-    return None, None
 

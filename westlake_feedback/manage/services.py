@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..consultations.models import Consultation, ConsultationStatus, WindowState
 from ..consultations.parser import ParsedDraft, parse_draft
-from ..consultations.services import ImportRefused, all_consultations, import_draft, slug_from_name
+from ..consultations.services import ImportRefused, all_consultations, default_window, import_draft, slug_from_name
 from ..extensions import db
 from ..timeutil import now_utc, to_local
 
@@ -50,6 +50,19 @@ class DraftMeta:
 def parse_source(text: str) -> ParsedDraft:
     """The same parser as `flask consultations import`; raises DraftParseError naming the line."""
     return parse_draft(text)
+
+
+# Form fields the parser fills from the text, in form order; required ones must be filled before saving.
+FIELDS_FROM_TEXT = ("title", "opens_at", "closes_at", "issuer", "contact_person", "phone", "email",
+                    "postal_address", "postcode")
+REQUIRED_FROM_TEXT = ("title", "opens_at", "closes_at")
+
+
+def missing_fields(parsed: ParsedDraft) -> list[str]:
+    """The form fields the text gave no value for: highlighted in the preview to be filled in."""
+    opens_at, closes_at = default_window(parsed)
+    found = {"title": parsed.title or parsed.notice_title, "opens_at": opens_at, "closes_at": closes_at}
+    return [name for name in FIELDS_FROM_TEXT if not (found[name] if name in found else getattr(parsed, name))]
 
 
 def slug_taken(slug: str) -> bool:

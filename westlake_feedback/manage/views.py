@@ -20,8 +20,8 @@ from ..extensions import db
 from ..timeutil import LOCAL_TZ, now_utc, to_local
 from . import bp
 from .forms import ActionForm, MetadataForm, SourceForm, WindowForm
-from .services import (DraftMeta, ManageRefused, archive, change_window, close_early, create_draft,
-                       managed_consultations, parse_source, publish, suggest_slug)
+from .services import (REQUIRED_FROM_TEXT, DraftMeta, ManageRefused, archive, change_window, close_early,
+                       create_draft, managed_consultations, missing_fields, parse_source, publish, suggest_slug)
 
 
 def _to_utc(local_naive: datetime) -> datetime:
@@ -47,7 +47,11 @@ def _render_source(form: SourceForm, status: int = 200):
 
 
 def _render_preview(parsed: ParsedDraft, form: MetadataForm, status: int = 200):
-    return render_template("manage/preview.html", parsed=parsed, form=form), status
+    """The parsed structure, every text outside the clauses, and the metadata form with the fields
+    the text did not give highlighted (a text without a window is shown, not refused: fill it in)."""
+    missing = missing_fields(parsed)
+    return render_template("manage/preview.html", parsed=parsed, form=form, missing=missing,
+                           missing_required=[m for m in missing if m in REQUIRED_FROM_TEXT]), status
 
 
 @bp.get("/new")
