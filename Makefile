@@ -40,7 +40,7 @@ test-slow: $(VENV)/.installed translations $(AXE)
 # Re-extract UI strings after changing templates or code; then translate the new entries.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel update --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

@@ -94,7 +94,9 @@ def test_without_mail_server_messages_become_eml_files(file_app, tmp_path):
     assert comment_id
 
 
-def test_receipt_is_in_chinese_even_from_the_english_interface(file_app):
+def test_receipt_follows_the_english_interface(file_app):
+    """Issue 8: a commenter who used the English interface gets an English receipt (staff mail stays
+    Chinese: tests/mail/test_commenter_language.py)."""
     client = file_app.test_client()
     client.set_cookie("lang", "en")
     page = client.get(CLAUSE12)
@@ -106,8 +108,8 @@ def test_receipt_is_in_chinese_even_from_the_english_interface(file_app):
     assert "Your comment has been submitted" in response.get_data(as_text=True)  # the page stays English
     with file_app.app_context():
         (row,) = outbox_rows()
-        assert row.subject.startswith("【意见回执】")
-        assert "您的态度:修改建议" in row.text_body
+        assert row.subject.startswith("[Receipt] Your comment has been received")
+        assert "Your position: Suggest changes" in row.text_body
 
 
 def test_base_url_builds_the_links(app_factory, tmp_path):

@@ -13,6 +13,8 @@ from ..digests.models import Digest  # noqa: F401  (the table digest_id refers t
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
 
+DEFAULT_LOCALE = "zh_CN"  # as Config.BABEL_DEFAULT_LOCALE
+
 
 class LabelledEnum(str, Enum):
     """A str enum whose members carry a translatable label."""
@@ -116,6 +118,9 @@ class Comment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     ip_hash: Mapped[str | None] = mapped_column(String(64))
+    # The interface language the commenter wrote in (a Babel locale from LANGUAGES): their mail
+    # comes in it. Offline opinions never saw the interface and keep the Chinese default.
+    locale: Mapped[str] = mapped_column(String(8), default=DEFAULT_LOCALE, server_default=DEFAULT_LOCALE)
     # One token per rendered form: a replayed POST finds the comment it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Offline intake (letter, email, phone, meeting): local dates it arrived / was postmarked,

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..mail import commenters as commenter_mail
 from ..timeutil import now_utc
 from .forms import compact_phone
-from .models import Channel, Comment, CommentStatus
+from .models import DEFAULT_LOCALE, Channel, Comment, CommentStatus
 from .receipts import new_receipt_code, normalise_receipt_code
 
 
@@ -60,9 +60,11 @@ def submit_comment(
     *,
     ip: str | None = None,
     at: datetime | None = None,
+    locale: str | None = None,
 ) -> Comment:
     """Store a web comment (and its receipt mail, if an address was given) and commit; a replayed
-    token returns the comment it already made."""
+    token returns the comment it already made. `locale` is the interface language the commenter
+    used (their mail is written in it); None means the default, Chinese."""
     at = at or now_utc()
     existing = find_by_token(data.token)
     if existing is not None:
@@ -87,6 +89,7 @@ def submit_comment(
             created_at=at,
             ip_hash=hash_ip(ip),
             submission_token=data.token,
+            locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
         )
         db.session.add(comment)
         try:

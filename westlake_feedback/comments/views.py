@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
 from ..consultations.views import get_clause, get_consultation, render_clause, render_notice
@@ -45,7 +45,7 @@ def _receive(consultation: Consultation, clause: Clause | None):
         honeypot=form.website.data or "",
     )
     try:
-        comment = submit_comment(consultation, clause, data, ip=request.remote_addr)
+        comment = submit_comment(consultation, clause, data, ip=request.remote_addr, locale=str(get_locale()))
     except WindowClosed as closed:
         abort(403, description=window_closed_message(consultation, closed.state))
     flash(_("您的意见已提交成功。请记下回执编号,以便查询办理状态。"), "success")

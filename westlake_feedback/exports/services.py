@@ -36,7 +36,7 @@ BATCH = 500
 CHUNK = 64 * 1024
 BOM = "\ufeff"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-COMMENTS_SHEET, SUMMARY_SHEET = "意见", "概况"
+COMMENTS_SHEET, SUMMARY_SHEET = _l("意见"), _l("概况")
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def xlsx_stream(rows, *, consultation_title: str, filters: QueueFilters, exporte
                 counts: dict[str, dict[str, int]]) -> Iterator[bytes]:
     """A write-only workbook (rows go to temp files as they are appended), then its bytes in chunks."""
     wb = Workbook(write_only=True)
-    summary = wb.create_sheet(SUMMARY_SHEET)
+    summary = wb.create_sheet(str(SUMMARY_SHEET))
     summary.column_dimensions["A"].width = 18
     summary.column_dimensions["B"].width = 60
     for label, value in (
@@ -216,7 +216,7 @@ def xlsx_stream(rows, *, consultation_title: str, filters: QueueFilters, exporte
         for label, number in counts[key].items():
             summary.append([safe_cell(label), number])
 
-    ws = wb.create_sheet(COMMENTS_SHEET)
+    ws = wb.create_sheet(str(COMMENTS_SHEET))
     ws.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, 1):
         ws.column_dimensions[get_column_letter(index)].width = column.width

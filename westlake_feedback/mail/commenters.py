@@ -1,5 +1,6 @@
 """The only two kinds of mail a commenter ever gets: a receipt, and the link to the office's
-published feedback. Both are enqueued (not sent) in the caller's transaction."""
+published feedback. Both are enqueued (not sent) in the caller's transaction, and written in the
+interface language the commenter used (Comment.locale); staff mail stays Chinese (see digests)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -9,7 +10,7 @@ from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Consultation
 from ..extensions import db
 from .models import MessageKind, OutboxMessage
-from .services import absolute_url, enqueue, mail_locale, render_mail
+from .services import absolute_url, enqueue, mail_locale, recipient_locale, render_mail
 
 
 def enqueue_receipt(comment: Comment) -> OutboxMessage | None:
@@ -17,49 +18,62 @@ def enqueue_receipt(comment: Comment) -> OutboxMessage | None:
     if not comment.email or comment.status == CommentStatus.SPAM.value:
         return None
     consultation = comment.consultation
+    locale = recipient_locale(comment.locale)
     context = {
         "comment": comment,
         "consultation": consultation,
         "status_url": absolute_url("comments.receipt", code=comment.receipt_code),
         "consultation_url": absolute_url("consultations.notice", slug=consultation.slug),
     }
-    with mail_locale():
+    with mail_locale(locale):
         subject = _("【意见回执】您的意见已收到,回执编号 %(code)s", code=comment.receipt_code)
-    text, html = render_mail("receipt", **context)
+    text, html = render_mail("receipt", locale, **context)
     return enqueue(
         MessageKind.RECEIPT, [comment.email], subject, text, html,
         dedupe_key=f"receipt:{comment.id}", at=comment.created_at,
     )
 
 
-def enqueue_feedback_published(consultation: Consultation, url: str | None = None) -> int:
-    """Tell every commenter who gave an email (once per address) where the office's feedback on
-    the consultation is published. Spam is left out. Returns the number of new messages."""
-    url = url or absolute_url("consultations.notice", slug=consultation.slug)
-    addresses = db.session.scalars(
-        select(func.lower(Comment.email))
+def commenter_languages(consultation: Consultation) -> dict[str, str]:
+    """Each address (lower case) that commented on the consultation, spam left out, with the
+    language of its latest comment."""
+    rows = db.session.execute(
+        select(func.lower(Comment.email), Comment.locale)
         .where(
             Comment.consultation_id == consultation.id,
             Comment.email.is_not(None),
             Comment.status != CommentStatus.SPAM.value,
         )
-        .distinct()
-        .order_by(func.lower(Comment.email))
-    ).all()
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return {address: locale for address, locale in rows}  # later rows win
+
+
+def enqueue_feedback_published(consultation: Consultation, url: str | None = None) -> int:
+    """Tell every commenter who gave an email (once per address, in the language of their latest
+    comment) where the office's feedback on the consultation is published. Spam is left out.
+    Returns the number of new messages."""
+    url = url or absolute_url("consultations.notice", slug=consultation.slug)
+    languages = commenter_languages(consultation)
     key_prefix = f"feedback:{consultation.id}:"
     already = set(
         db.session.scalars(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True))
         )
     )
-    with mail_locale():
-        subject = _("【意见反馈】《%(title)s》征求意见的采纳情况已公布", title=consultation.title)
-    text, html = render_mail("feedback_published", consultation=consultation, feedback_url=url)
+    rendered: dict[str, tuple[str, str, str]] = {}
     created = 0
-    for address in addresses:
+    for address in sorted(languages):
         key = key_prefix + address
         if key in already:
             continue
+        locale = recipient_locale(languages[address])
+        if locale not in rendered:
+            with mail_locale(locale):
+                subject = _("【意见反馈】《%(title)s》征求意见的采纳情况已公布", title=consultation.title)
+            rendered[locale] = (subject, *render_mail("feedback_published", locale, consultation=consultation,
+                                                      feedback_url=url))
+        subject, text, html = rendered[locale]
         enqueue(MessageKind.FEEDBACK_PUBLISHED, [address], subject, text, html, dedupe_key=key)
         created += 1
     return created

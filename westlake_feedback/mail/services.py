@@ -17,7 +17,7 @@ from ..extensions import db
 from ..timeutil import now_utc
 from .models import MessageKind, OutboxAttachment, OutboxMessage
 
-MAIL_LOCALE = "zh_CN"  # mail goes to Chinese offices and citizens whatever the sender's UI language
+MAIL_LOCALE = "zh_CN"  # staff mail (digests, close notices) is Chinese whatever the sender's UI language
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,21 @@ class MailAttachment:
     data: bytes
 
 
+def recipient_locale(locale: str | None) -> str:
+    """A commenter's stored interface language if the site still offers it, else Chinese."""
+    return locale if locale in current_app.config["LANGUAGES"] else MAIL_LOCALE
+
+
 @contextmanager
-def mail_locale() -> Iterator[None]:
-    """Render subjects and bodies in Chinese, also inside an English-language request."""
-    with force_locale(MAIL_LOCALE):
+def mail_locale(locale: str = MAIL_LOCALE) -> Iterator[None]:
+    """Render subjects and bodies in `locale` (Chinese by default), whatever the request's language."""
+    with force_locale(locale):
         yield
 
 
-def render_mail(name: str, **context) -> tuple[str, str]:
-    """The plain-text and HTML bodies from templates/email/<name>.txt and .html."""
-    with mail_locale():
+def render_mail(name: str, locale: str = MAIL_LOCALE, **context) -> tuple[str, str]:
+    """The plain-text and HTML bodies from templates/email/<name>.txt and .html, in `locale`."""
+    with mail_locale(locale):
         text = render_template(f"email/{name}.txt", **context)
         html = render_template(f"email/{name}.html", **context)
     return text.strip() + "\n", html

@@ -16,19 +16,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import has_app_context
+from flask_babel import lazy_gettext as _l
 
 from .data import Progress, ReportInput, Steps, compute, compute_steps
 from .docx_writer import build_docx
 from .html import render_report_html
 from .xlsx_writer import build_xlsx
 
+# Shown on the staff report page while a version is built (the report itself stays Chinese).
 STAGES = {
-    "tally": "统计意见",
-    "keywords": "提取关键词",
-    "done": "统计完成",
-    "html": "生成网页版",
-    "docx": "生成 Word 版",
-    "xlsx": "生成 Excel 版",
+    "tally": _l("统计意见"),
+    "keywords": _l("提取关键词"),
+    "done": _l("统计完成"),
+    "html": _l("生成网页版"),
+    "docx": _l("生成 Word 版"),
+    "xlsx": _l("生成 Excel 版"),
 }
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",

@@ -25,7 +25,7 @@ def build_command(slug: str, out: Path | None):
     db.session.commit()
     with click.progressbar(length=100, label="生成报告") as bar:
         def progress(done: int, total: int, stage: str) -> None:
-            bar.label = STAGES.get(stage, stage)
+            bar.label = str(STAGES.get(stage, stage))
             bar.update(int(100 * done / max(total, 1)) - bar.pos)
 
         build(report, progress=progress)
