@@ -13,7 +13,8 @@ from ..consultations.models import Clause
 from ..consultations.services import clause_by_number
 from ..extensions import db
 from . import bp
-from .decisions import clause_response_for, comments_with_decisions, set_clause_response, set_decision
+from .decisions import (clause_overview, clause_response_for, comments_with_decisions, set_clause_response,
+                        set_decision)
 from .history import describe
 from .forms import ActionForm, ClauseResponseForm, DecisionForm, RedactForm, RejectForm
 from .models import RejectionReason
@@ -158,6 +159,16 @@ def render_clause_response(clause: Clause, form: ClauseResponseForm | None = Non
         items=[(comment, decision) for comment, decision, _row_clause in rows], can_act=can_moderate(),
         form=form or ClauseResponseForm(formdata=None, text=response.text if response else ""),
     ), status
+
+
+@bp.get("/c/<slug>/clauses")
+@roles_required(*STAFF)
+def clause_responses(slug: str):
+    """Every clause with its opinions, how many are decided, and whether it has a summary response."""
+    consultation = get_consultation(slug)
+    rows = db.session.execute(clause_overview(consultation)).all()
+    return render_template("moderation/clause_responses.html", consultation=consultation, rows=rows,
+                           can_act=can_moderate())
 
 
 @bp.get("/c/<slug>/clauses/<int:number>/response")
