@@ -72,6 +72,7 @@ ROUTES = [
     ("POST", "/staff/comments/{comment}/spam", EDITORS_POST_DONE),
     ("POST", "/staff/comments/{comment}/redact", EDITORS_POST_INVALID),
     ("POST", "/staff/comments/{comment}/restore", EDITORS_POST_DONE),
+    ("POST", "/staff/comments/{comment}/withdraw-name", EDITORS_POST_DONE),
     ("POST", "/staff/comments/{comment}/decision", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/clauses/12/response", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/clauses/12/response", EDITORS_POST_DONE),

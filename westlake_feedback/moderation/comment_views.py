@@ -19,7 +19,7 @@ from .history import describe
 from .forms import ActionForm, ClauseResponseForm, DecisionForm, RedactForm, RejectForm
 from .models import RejectionReason
 from .queue_views import can_moderate, get_consultation
-from .services import ModerationError, approve, comment_history, mark_spam, redact, reject
+from .services import ModerationError, approve, comment_history, mark_spam, redact, reject, withdraw_name
 
 
 def _back() -> str | None:
@@ -94,6 +94,13 @@ def spam_comment(comment_id: int):
 def restore_comment(comment_id: int):
     return _simple_action(comment_id, lambda c, actor: redact(c, actor, None),
                           _("已恢复公开原文。"), _("公开的已是原文。"))
+
+
+@bp.post("/comments/<int:comment_id>/withdraw-name")
+@roles_required(*EDITORS)
+def withdraw_name_view(comment_id: int):
+    return _simple_action(comment_id, withdraw_name, _("已撤回姓名/单位的公开,该意见今后匿名公开。"),
+                          _("该意见本来就匿名公开。"))
 
 
 @bp.post("/comments/<int:comment_id>/reject")
