@@ -92,7 +92,7 @@ def parse_xlsx(data: bytes) -> list[dict]:
     assert ws.freeze_panes == "A2"
     values = list(ws.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
-    assert ws.auto_filter.ref == f"A1:R{len(values)}"
+    assert ws.auto_filter.ref == f"A1:S{len(values)}"
     return [{h: "" if v is None else str(v) for h, v in zip(HEADER, row)} for row in values[1:]]
 
 
