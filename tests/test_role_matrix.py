@@ -59,6 +59,8 @@ ROUTES = [
     ("GET", "/staff/c/xihu-2023-demo/comments", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/comments/bulk", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/visibility", ADMIN_ONLY),
+    ("GET", "/staff/c/xihu-2023-demo/clauses", ALL_STAFF),  # the clause list of the 条款答复 tab
+    ("GET", "/staff/c/xihu-2023-demo/exports", ALL_STAFF),  # the 导出 tab
     # exports (analysts too, with masked contact details)
     ("GET", "/staff/c/xihu-2023-demo/export.csv", ALL_STAFF),
     ("GET", "/staff/c/xihu-2023-demo/export.xlsx", ALL_STAFF),
@@ -70,6 +72,7 @@ ROUTES = [
     ("POST", "/staff/comments/{comment}/spam", EDITORS_POST_DONE),
     ("POST", "/staff/comments/{comment}/redact", EDITORS_POST_INVALID),
     ("POST", "/staff/comments/{comment}/restore", EDITORS_POST_DONE),
+    ("POST", "/staff/comments/{comment}/withdraw-name", EDITORS_POST_DONE),
     ("POST", "/staff/comments/{comment}/decision", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/clauses/12/response", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/clauses/12/response", EDITORS_POST_DONE),

@@ -81,6 +81,9 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = lambda m: format_local(m, with_time=False)
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.globals["time_left"] = time_left
+    from .staff_nav import consultation_tabs
+
+    app.jinja_env.globals["consultation_tabs"] = consultation_tabs
 
     @app.context_processor
     def _globals():

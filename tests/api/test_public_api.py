@@ -15,10 +15,15 @@ from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Clause, Consultation
 from westlake_feedback.extensions import db
 from westlake_feedback.feedback.services import publish_feedback
+from westlake_feedback.moderation.models import Decision
 
 PERSONAL_KEYS = {"phone", "email", "name", "ip_hash", "receipt_code", "organisation", "submission_token",
-                 "consent_at", "postal_address"}
+                 "consent_at", "postal_address", "publish_name"}
+# Commenters who did not agree to publish their name: nothing of theirs ever appears.
 SECRET_VALUES = ["13912345678", "secret.person@example.com", "李秘密", "XH-SECR-ET22"]
+# One who agreed (同意公开姓名/单位): the name appears, only as `author`; the rest never.
+CONSENTING_NAME = "王愿公开"
+CONSENTING_SECRETS = ["13700002222", "willing.person@example.com", "XH-WILL-ING2", "e" * 64]
 
 
 @pytest.fixture
@@ -32,12 +37,32 @@ def with_comments(seeded, staff):
                 body=f"第{index}条意见:建议明确申报流程。", name="李秘密", phone="13912345678",
                 email="secret.person@example.com", identity_type="individual", status=status,
                 receipt_code=f"XH-SECR-ET2{index}", ip_hash="f" * 64, organisation="秘密公司"))
+        closed = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023"))
+        closed_clause = db.session.scalar(select(Clause).where(Clause.consultation == closed, Clause.number == 12))
+        willing = Comment(
+            consultation=closed, clause=closed_clause, stance="support", body="赞成,愿意署名。", name=CONSENTING_NAME,
+            phone="13700002222", email="willing.person@example.com", identity_type="individual", status="approved",
+            receipt_code="XH-WILL-ING2", ip_hash="e" * 64, publish_name=True)
+        db.session.add(willing)
+        db.session.add(Decision(comment=willing, outcome="adopted", response=""))
         db.session.commit()
     make_feedback_data(seeded, "xihu-2023")
     with seeded.test_request_context():
         closed = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023"))
         publish_feedback(closed, "意见采纳情况说明。", user_by_email(STAFF_EMAILS["admin"]))
     return seeded
+
+
+def strings_by_key(value, key=None):
+    """(key, string) for every string in a JSON value, with the key it is stored under."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from strings_by_key(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_by_key(item, key)
+    elif isinstance(value, str):
+        yield key, value
 
 
 def walk_keys(value):
@@ -57,6 +82,7 @@ API_URLS = [
     "/api/v1/consultations/xihu-2023-demo/clauses/12",
     "/api/v1/consultations/xihu-2023-demo/comments",
     "/api/v1/consultations/xihu-2023-demo/comments?clause=12",
+    "/api/v1/consultations/xihu-2023/comments",
     "/api/v1/consultations/xihu-2023/feedback",
 ]
 
@@ -68,8 +94,14 @@ def test_no_personal_data_in_any_endpoint(with_comments, client, url):
     body = response.get_json()
     assert not PERSONAL_KEYS & set(walk_keys(body))
     raw = response.get_data(as_text=True)
-    for secret in SECRET_VALUES + FEEDBACK_SECRETS + ["秘密公司", "f" * 64]:
+    for secret in SECRET_VALUES + FEEDBACK_SECRETS + CONSENTING_SECRETS + ["秘密公司", "f" * 64]:
         assert secret not in json.dumps(body, ensure_ascii=False) and secret not in raw
+    # The consenting commenter's name appears only as an author; nobody else is ever an author.
+    named = [(key, text) for key, text in strings_by_key(body) if CONSENTING_NAME in text]
+    assert all(pair == ("author", CONSENTING_NAME) for pair in named), named
+    assert {text for key, text in strings_by_key(body) if key == "author"} <= {CONSENTING_NAME}
+    if url.startswith("/api/v1/consultations/xihu-2023/"):
+        assert named, "the consenting commenter's name is published with their comment"
 
 
 def test_only_approved_comments_are_listed_and_counted(with_comments, client):

@@ -1,5 +1,6 @@
 """Real Chromium in the staff workspace: an admin creates and publishes a consultation with the
-keyboard only; axe-core checks the intake form, the management list and the preview pages."""
+keyboard only; a moderator reaches the report through the consultation's tab bar; axe-core checks
+the intake form, the management list, the preview pages and the tab pages."""
 from __future__ import annotations
 
 import pytest
@@ -96,11 +97,39 @@ def test_admin_creates_and_publishes_a_consultation_with_the_keyboard(staff_serv
     public.context.close()
 
 
+def in_tab_bar(page) -> bool:
+    return page.evaluate("!!(document.activeElement && document.activeElement.closest('nav.consultation-tabs'))")
+
+
+def test_a_moderator_reaches_the_report_through_the_tab_bar_with_the_keyboard(staff_server, page):
+    sign_in_with_keyboard(page, staff_server, "moderator")
+    tabs = page.get_by_role("navigation", name="本征求意见的工作页面")
+    assert tabs.count() == 1
+    assert tabs.get_by_role("link").all_inner_texts() == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    # The tab bar follows the workspace navigation and comes before the page's own controls.
+    seen = []
+    tab_to(page, lambda: in_tab_bar(page) or focused(page) == "choose-consultation")
+    while in_tab_bar(page):
+        seen.append(focused(page, "textContent"))
+        page.keyboard.press("Tab")
+    assert seen == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    assert focused(page, "textContent") == "报告"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/staff/c/xihu-2023-demo/reports")
+    current = page.locator("nav.consultation-tabs [aria-current=page]")
+    assert current.all_inner_texts() == ["报告"]
+    assert page.locator("h1").inner_text() == "征求意见报告"
+
+
 @pytest.mark.parametrize(
     "path",
     ["/staff/intake/", "/staff/intake/xihu-2023-demo/new", "/staff/consultations/",
      "/staff/consultations/new", "/staff/consultations/xihu-2023-demo",
-     "/staff/consultations/xihu-2023-demo/preview"],
+     "/staff/consultations/xihu-2023-demo/preview", "/staff/", "/staff/c/xihu-2023-demo/clauses",
+     "/staff/c/xihu-2023-demo/exports", "/staff/c/xihu-2023-demo/reports"],
 )
 def test_no_serious_accessibility_violations_on_staff_pages(staff_server, page, path):
     sign_in_with_keyboard(page, staff_server, "admin")

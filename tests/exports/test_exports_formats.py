@@ -18,7 +18,8 @@ from westlake_feedback.extensions import db
 from westlake_feedback.moderation.models import Decision
 
 HEADER = ["回执编号", "提交时间", "渠道", "状态", "章节", "条款号", "条款标题", "态度", "身份类型", "单位", "姓名",
-          "电话", "邮箱", "意见内容", "公开文本", "是否采纳", "答复", "审核原因"]
+          "电话", "邮箱", "意见内容", "公开文本", "是否采纳", "答复", "审核原因",
+          "同意公开姓名/单位"]
 BASE = "/staff/c/xihu-2023-demo/export"
 
 
@@ -28,7 +29,7 @@ def comments(seeded, staff, app):
         at = lambda h: datetime(2026, 11, 20, h, 5, tzinfo=timezone.utc)  # noqa: E731
         ids = {
             "a": make_comment(clause=12, body="建议增加停车位，方便居民。", name="张三", organisation="西湖区某社区",
-                              phone="13812345678", email="zhangsan@example.com", created_at=at(1)),
+                              phone="13812345678", email="zhangsan@example.com", created_at=at(1), publish_name=True),
             "b": make_comment(clause=12, body="赞成本条。", stance="support", identity_type="company",
                               organisation="杭州某公司", created_at=at(17)),  # 01:05 next day in Shanghai
             "c": make_comment(clause=12, body="已审核的意见", status="approved", created_at=at(2)),
@@ -64,6 +65,7 @@ def expected(app, where) -> list[dict]:
                 "是否采纳": labels[c.decision.outcome] if c.decision else "",
                 "答复": c.decision.response if c.decision else "",
                 "审核原因": f"{labels[c.rejection_reason]}：{c.rejection_note}" if c.rejection_reason else "",
+                "同意公开姓名/单位": "是" if c.publish_name else "否",
             })
     return rows
 
@@ -90,7 +92,7 @@ def parse_xlsx(data: bytes) -> list[dict]:
     assert ws.freeze_panes == "A2"
     values = list(ws.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
-    assert ws.auto_filter.ref == f"A1:R{len(values)}"
+    assert ws.auto_filter.ref == f"A1:S{len(values)}"
     return [{h: "" if v is None else str(v) for h, v in zip(HEADER, row)} for row in values[1:]]
 
 

@@ -20,6 +20,11 @@ DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
 INT = {"type": "integer"}
 NULLABLE_INT = {"type": "integer", "nullable": True}
+AUTHOR = {
+    "type": "string", "nullable": True,
+    "description": "The commenter's name (their organisation for a company or social organisation), present "
+                   "only if they agreed to publish it (同意公开姓名/单位); null or absent otherwise.",
+}
 
 
 def _ref(name: str) -> dict:
@@ -65,13 +70,15 @@ SCHEMAS = {
         "channel": {"type": "string", "enum": ["web", "letter", "email", "phone", "meeting"]},
         "created_at": DATETIME,
         "text": STR,
-    }),
+        "author": AUTHOR,
+    }, required=["id", "clause_number", "stance", "identity_type", "channel", "created_at", "text"]),
     "FeedbackEntry": _obj({
         "id": INT,
         "text": STR,
         "outcome": {"type": "string", "enum": ["adopted", "partly_adopted", "not_adopted", "explained"]},
         "response": STR,
-    }),
+        "author": AUTHOR,
+    }, required=["id", "text", "outcome", "response"]),
     "ClauseFeedback": _obj({
         "clause_number": NULLABLE_INT,
         "clause_label": STR,
@@ -136,7 +143,8 @@ def openapi_document() -> dict:
             "title": "westlake-feedback public API",
             "version": "1.0.0",
             "description": "Read-only access to published consultations and published comments. "
-            "No personal data (names, phone numbers, email addresses, IP hashes) is ever returned.",
+            "No personal data (phone numbers, email addresses, IP hashes, receipt codes) is ever returned; "
+            "a commenter's name or organisation appears only as `author`, and only with their consent.",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {

@@ -1,4 +1,5 @@
-"""Public JSON shapes. Only published data: never a phone number, email, name, IP hash or receipt."""
+"""Public JSON shapes. Only published data: never a phone number, email, IP hash or receipt code;
+a name or organisation only as `author`, where the commenter agreed to publish it."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -59,6 +60,7 @@ def comment(comment: Comment) -> dict:
         "channel": comment.channel,
         "created_at": iso(comment.created_at),
         "text": comment.public_body,
+        "author": comment.public_author,
     }
 
 
@@ -72,7 +74,7 @@ def clause_feedback(item) -> dict:
         "received_count": item.received,
         "response": item.response,
         "entries": [
-            {"id": e.comment_id, "text": e.text, "outcome": e.outcome, "response": e.response}
+            {"id": e.comment_id, "text": e.text, "outcome": e.outcome, "response": e.response, "author": e.author}
             for e in item.entries
         ],
     }

@@ -74,6 +74,7 @@ class CommentForm(FlaskForm):
         filters=[normalise_text],
         validators=[Length(max=200, message=_l("单位名称不能超过200个字。"))],
     )
+    publish_name = BooleanField(_l("同意公开姓名/单位"))
     phone = StringField(_l("联系电话(选填)"), filters=[normalise_text])
     email = StringField(
         _l("电子邮箱(选填)"),

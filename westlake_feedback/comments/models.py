@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -113,6 +113,9 @@ class Comment(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 同意公开姓名/单位: the commenter agreed to show their name (or organisation) beside the
+    # published comment. Staff may withdraw it (never grant it); False shows the comment anonymously.
+    publish_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20), default=Channel.WEB.value)
     receipt_code: Mapped[str] = mapped_column(String(20), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
@@ -169,6 +172,16 @@ class Comment(db.Model):
     @property
     def is_redacted(self) -> bool:
         return self.published_body is not None
+
+    @property
+    def public_author(self) -> str | None:
+        """What the public pages show beside the comment: with consent, the organisation for a
+        company or social organisation and the name for anyone else; otherwise nothing."""
+        if not self.publish_name:
+            return None
+        if self.identity_type in (IdentityType.COMPANY.value, IdentityType.SOCIAL_ORG.value):
+            return self.organisation or None
+        return self.name or self.organisation or None
 
     @property
     def is_published(self) -> bool:

@@ -36,6 +36,7 @@ class CommentInput:
     organisation: str = ""
     phone: str = ""
     email: str = ""
+    publish_name: bool = False
     token: str | None = None
     honeypot: str = ""
 
@@ -141,6 +142,7 @@ def commenter_fields(data) -> dict:
         "organisation": data.organisation or None,
         "phone": compact_phone(data.phone) or None,
         "email": data.email.lower() or None,
+        "publish_name": bool(getattr(data, "publish_name", False)),
     }
 
 

@@ -41,6 +41,7 @@ def _receive(consultation: Consultation, clause: Clause | None):
         organisation=form.organisation.data,
         phone=form.phone.data,
         email=form.email.data,
+        publish_name=bool(form.publish_name.data),
         token=form.token.data,
         honeypot=form.website.data or "",
     )

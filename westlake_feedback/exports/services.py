@@ -66,6 +66,7 @@ COLUMNS = [
     Column("decision", _l("是否采纳"), 10),
     Column("response", _l("答复"), 40, True),
     Column("moderation_reason", _l("审核原因"), 24, True),
+    Column("publish_name", _l("同意公开姓名/单位"), 10),
 ]
 
 
@@ -106,6 +107,7 @@ def comment_row(comment: Comment, show_contact: bool) -> dict:
         "decision": decision.outcome_label if decision is not None else "",
         "response": decision.response if decision is not None else "",
         "moderation_reason": reason,
+        "publish_name": str(_l("是") if comment.publish_name else _l("否")),
     }
 
 

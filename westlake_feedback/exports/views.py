@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,15 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json; charset=utf-8",
 }
+
+
+@bp.get("/c/<slug>/exports")
+@roles_required(*STAFF)
+def index(slug: str):
+    """The consultation's downloads in one place; filtered ones start from the queue."""
+    consultation = db.first_or_404(consultation_by_slug(slug))
+    return render_template("exports/index.html", consultation=consultation,
+                           total=count_rows(consultation, QueueFilters.from_args({})))
 
 
 @bp.get("/c/<slug>/export.<any(csv, xlsx, json):fmt>")

@@ -1,9 +1,9 @@
 """Building, publishing and unpublishing the office's feedback on a closed consultation.
 
 Privacy: the feedback shows only a comment's public text (`public_body`, the redacted version if
-staff made one), the adoption decision and the office's response. Never a phone number, email,
-name, organisation or receipt code. Names in particular are never shown: the data model records
-no consent to publish a commenter's name, so there is nothing that could allow it.
+staff made one), the adoption decision, the office's response and, only where the commenter
+agreed (`Comment.publish_name`), their name or organisation (`Comment.public_author`). Never a
+phone number, email or receipt code.
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ class FeedbackEntry:
     outcome: str
     outcome_label: str
     response: str
+    author: str | None = None  # only with the commenter's consent
 
 
 @dataclass
@@ -100,6 +101,7 @@ def build_report(consultation: Consultation) -> FeedbackReport:
         entries.setdefault(comment.clause_id, []).append(FeedbackEntry(
             comment_id=comment.id, text=comment.public_body, outcome=decision.outcome,
             outcome_label=str(decision.outcome_label), response=decision.response or "",
+            author=comment.public_author,
         ))
 
     def clause_feedback(clause: Clause | None) -> ClauseFeedback:

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..comments.forms import (EMAIL_VALIDATORS, LANDLINE, MOBILE, ORGANISATION_REQUIRED, ChoiceRadioField, compact_phone,
@@ -63,6 +63,7 @@ class IntakeForm(FlaskForm):
         _l("单位名称"), filters=[normalise_text],
         validators=[Length(max=200, message=_l("单位名称不能超过200个字。"))],
     )
+    publish_name = BooleanField(_l("来件人同意公开姓名/单位"))
     phone = StringField(_l("联系电话"), filters=[normalise_text])
     email = StringField(
         _l("电子邮箱"),

@@ -62,6 +62,7 @@ class OfflineInput:
     phone: str = ""
     email: str = ""
     postal_address: str = ""
+    publish_name: bool = False
     token: str | None = None
 
 

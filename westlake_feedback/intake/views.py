@@ -71,6 +71,7 @@ def create(slug: str):
         phone=form.phone.data,
         email=form.email.data,
         postal_address=form.postal_address.data,
+        publish_name=bool(form.publish_name.data),
         token=form.token.data,
     )
     try:

@@ -13,12 +13,13 @@ from ..consultations.models import Clause
 from ..consultations.services import clause_by_number
 from ..extensions import db
 from . import bp
-from .decisions import clause_response_for, comments_with_decisions, set_clause_response, set_decision
+from .decisions import (clause_overview, clause_response_for, comments_with_decisions, set_clause_response,
+                        set_decision)
 from .history import describe
 from .forms import ActionForm, ClauseResponseForm, DecisionForm, RedactForm, RejectForm
 from .models import RejectionReason
 from .queue_views import can_moderate, get_consultation
-from .services import ModerationError, approve, comment_history, mark_spam, redact, reject
+from .services import ModerationError, approve, comment_history, mark_spam, redact, reject, withdraw_name
 
 
 def _back() -> str | None:
@@ -95,6 +96,13 @@ def restore_comment(comment_id: int):
                           _("已恢复公开原文。"), _("公开的已是原文。"))
 
 
+@bp.post("/comments/<int:comment_id>/withdraw-name")
+@roles_required(*EDITORS)
+def withdraw_name_view(comment_id: int):
+    return _simple_action(comment_id, withdraw_name, _("已撤回姓名/单位的公开,该意见今后匿名公开。"),
+                          _("该意见本来就匿名公开。"))
+
+
 @bp.post("/comments/<int:comment_id>/reject")
 @roles_required(*EDITORS)
 def reject_comment(comment_id: int):
@@ -158,6 +166,16 @@ def render_clause_response(clause: Clause, form: ClauseResponseForm | None = Non
         items=[(comment, decision) for comment, decision, _row_clause in rows], can_act=can_moderate(),
         form=form or ClauseResponseForm(formdata=None, text=response.text if response else ""),
     ), status
+
+
+@bp.get("/c/<slug>/clauses")
+@roles_required(*STAFF)
+def clause_responses(slug: str):
+    """Every clause with its opinions, how many are decided, and whether it has a summary response."""
+    consultation = get_consultation(slug)
+    rows = db.session.execute(clause_overview(consultation)).all()
+    return render_template("moderation/clause_responses.html", consultation=consultation, rows=rows,
+                           can_act=can_moderate())
 
 
 @bp.get("/c/<slug>/clauses/<int:number>/response")

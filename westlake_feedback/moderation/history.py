@@ -16,6 +16,7 @@ FIELD_LABELS = {
     "rejection_reason": _l("不予公开的原因"),
     "rejection_note": _l("说明"),
     "published_body": _l("公开文本"),
+    "publish_name": _l("公开姓名/单位"),
     "outcome": _l("采纳情况"),
     "response": _l("答复说明"),
     "text": _l("条款答复"),

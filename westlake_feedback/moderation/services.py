@@ -35,6 +35,7 @@ def _moderation_state(comment: Comment) -> dict:
         "rejection_reason": comment.rejection_reason,
         "rejection_note": comment.rejection_note,
         "published_body": comment.published_body,
+        "publish_name": comment.publish_name,
     }
 
 
@@ -96,6 +97,14 @@ def redact(comment: Comment, actor: User, text: str | None) -> bool:
     before = _moderation_state(comment)
     comment.published_body = text
     return _finish(comment, actor, "redact", before)
+
+
+def withdraw_name(comment: Comment, actor: User) -> bool:
+    """Show the comment anonymously from now on. Staff may withdraw a commenter's consent to
+    publish their name or organisation (for example when the name itself is a problem), never give it."""
+    before = _moderation_state(comment)
+    comment.publish_name = False
+    return _finish(comment, actor, "redact", before, "publish_name")
 
 
 BULK_ACTIONS = {"approve": _l("审核通过(公开)"), "reject": _l("不予公开"), "spam": _l("标记为垃圾信息")}
