@@ -1,7 +1,7 @@
 """publish_name: the commenter agreed to show their name or organisation beside the published comment
 
 Revision ID: 20261202_publish_name
-Revises: 8feedbac0001
+Revises: 20261202_comment_locale
 Create Date: 2026-12-02 00:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "20261202_publish_name"
-down_revision = "8feedbac0001"
+down_revision = "20261202_comment_locale"
 branch_labels = None
 depends_on = None
 
