@@ -27,7 +27,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+# Counts failed attempts only: an office behind one address may sign in as often as it needs.
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
