@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy.engine import Engine
 
 from .config import Config
@@ -29,6 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Only the last `proxies` hops of X-Forwarded-For are believed; a client's own header is not.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     register_extensions(app)
     register_blueprints(app)
@@ -46,6 +51,13 @@ def _finish_config(app: Flask) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    from .ratelimit import storage_uri  # also registers the database:// rate-limit storage
+
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
+    proxies = app.config.get("TRUSTED_PROXIES") or 0
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ValueError(f"WESTLAKE_TRUSTED_PROXIES must be a whole number of proxies, not {proxies!r}")
+    app.config["TRUSTED_PROXIES"] = proxies
     for key in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # an all-digit password arrives as a JSON number
         if app.config.get(key) is not None:
             app.config[key] = str(app.config[key])

@@ -19,10 +19,18 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # WESTLAKE_SESSION_COOKIE_SECURE=true behind HTTPS
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    COMMENT_RATE_LIMIT = "20 per 10 minutes"
-    LOGIN_RATE_LIMIT = "20 per 15 minutes"
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx alone: 1).
+    TRUSTED_PROXIES = 0
+    # Rate limits are counted in a store all web processes share: WESTLAKE_RATELIMIT_STORAGE_URI,
+    # else Redis at WESTLAKE_REDIS_URL, else the app's own database (database://).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = None
+    REDIS_URL = None
+    RATELIMIT_HEADERS_ENABLED = True  # also sends Retry-After with every 429
+    # Per client address, sized for carrier-grade NAT where many citizens share one address.
+    COMMENT_RATE_LIMIT = "60 per 10 minutes"
+    RECEIPT_RATE_LIMIT = "30 per 10 minutes"  # receipt codes looked up and not found
+    LOGIN_RATE_LIMIT = "20 per 15 minutes"  # failed logins
     API_RATE_LIMIT = "120 per minute"
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     PRIVACY_RETENTION_YEARS = 3

@@ -1,7 +1,7 @@
 """Bare extension objects; bound to the app in create_app()."""
+from flask import current_app, has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .addresses import client_address
 
 
 class Base(DeclarativeBase):
@@ -30,4 +32,44 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter keeps `enabled` and the storage on its one Limiter object, so with several apps
+    in a process (the tests) the last init_app would decide for all of them. Here each app keeps its
+    own: they are read from the app handling the request."""
+
+    @property
+    def enabled(self) -> bool:
+        if has_app_context():
+            return bool(current_app.config.get("RATELIMIT_ENABLED", self._enabled))
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        if app.config.get("RATELIMIT_ENABLED", True):
+            app.extensions["ratelimit_backend"] = (self._storage, self._limiter)
+
+    def _backend(self, index: int):
+        if has_app_context() and "ratelimit_backend" in current_app.extensions:
+            return current_app.extensions["ratelimit_backend"][index]
+        return None
+
+    @property
+    def storage(self):
+        own = self._backend(0)
+        return own if own is not None else super().storage
+
+    @property
+    def limiter(self):
+        own = self._backend(1)
+        if own is None or (self._storage_dead and self._in_memory_fallback_enabled):
+            return super().limiter
+        return own
+
+
+limiter = AppLimiter(key_func=client_address)

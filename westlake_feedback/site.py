@@ -1,6 +1,8 @@
 """Cross-cutting pages: language switch, health check, error pages, security headers."""
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
@@ -8,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
-from .extensions import db
+from .extensions import db, limiter
 from .i18n import LANG_COOKIE
 
 bp = Blueprint("site", __name__)
@@ -50,6 +52,13 @@ def security_headers(response):
     return response
 
 
+def retry_after_minutes() -> int:
+    """Whole minutes until the limit this request broke lets it through again (at least 1)."""
+    breached = limiter.current_limit
+    seconds = int(breached.reset_at - time.time()) if breached is not None else 60
+    return max(1, math.ceil(seconds / 60))
+
+
 def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
@@ -83,7 +92,8 @@ def register_error_pages(app: Flask) -> None:
     def too_many(_error):
         if request.path.startswith("/api/"):
             return {"error": "too_many_requests"}, 429
-        return _error_page(429, _("操作过于频繁"), _("您的操作过于频繁,请稍后再试。"))
+        return _error_page(429, _("操作过于频繁"),
+                           _("您的操作过于频繁,请%(minutes)d分钟后再试。", minutes=retry_after_minutes()))
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -145,3 +145,34 @@ def test_disabled_user_cannot_log_in_and_is_signed_out(app, runner, staff, login
     assert runner.invoke(args=["users", "set-password", STAFF_EMAILS["analyst"]],
                          input="Another-Strong-1\nAnother-Strong-1\n").exit_code == 0
     assert "user_change" in actions(app) and "password_change" in actions(app)
+
+
+def client_from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_one_address_do_not_lock_the_account_elsewhere(app, staff):
+    email = STAFF_EMAILS["moderator"]
+    outsider = client_from(app, "203.0.113.66")
+    for _ in range(12):
+        assert login(outsider, email, "guessing-123").status_code == 400
+    assert login(outsider, email, STAFF_PASSWORD).status_code == 400  # locked from that address
+    assert "lockout" in actions(app)
+    office = client_from(app, "10.20.30.40")
+    assert login(office, email, STAFF_PASSWORD).status_code == 302  # the office still gets in
+    # ...and the office's success does not lift the outsider's lock.
+    assert login(client_from(app, "203.0.113.66"), email, STAFF_PASSWORD).status_code == 400
+
+
+def test_lockout_counts_the_real_client_behind_the_proxy(app_factory, staff):
+    app = app_factory(TRUSTED_PROXIES=1)
+    email = STAFF_EMAILS["admin"]
+    outsider, office = app.test_client(), app.test_client()
+    outsider.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    office.environ_base["HTTP_X_FORWARDED_FOR"] = "10.20.30.40"
+    for _ in range(10):
+        login(outsider, email, "guessing-123")
+    assert login(outsider, email, STAFF_PASSWORD).status_code == 400
+    assert login(office, email, STAFF_PASSWORD).status_code == 302

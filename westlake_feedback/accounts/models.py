@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, now_utc
@@ -27,10 +26,6 @@ class Role(str, Enum):
 CONTACT_ROLES = frozenset({Role.ADMIN, Role.MODERATOR})
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -39,9 +34,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the login cookie: rotating it (password change, disable) ends every other session.
-    session_token: Mapped[str] = mapped_column(String(40), default=new_session_token)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -49,9 +41,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
 
     @property
     def role_enum(self) -> Role:
@@ -64,18 +53,33 @@ class User(UserMixin, db.Model):
     def sees_contact_details(self) -> bool:
         return self.role_enum in CONTACT_ROLES
 
-    def is_locked(self, at: datetime) -> bool:
-        return self.locked_until is not None and at < self.locked_until
-
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
 
 class LoginFailure(db.Model):
-    """One failed password attempt; counted over a sliding window for the lockout."""
+    """One failed password attempt, counted per (account, address) over a sliding window for the
+    lockout. The address is kept only as a keyed hash."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    address_hash: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class StaffSession(db.Model):
+    """A signed-in staff session. The cookie holds a random token; only its SHA-256 is stored, so
+    logging out (or a password change, or disabling the account) ends every copy of that cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,19 +1,27 @@
-"""Staff accounts: creation, password changes, authentication with lockout."""
+"""Staff accounts: creation, password changes, authentication with lockout.
+
+The lockout is per (account, address): ten wrong passwords within 15 minutes from one address
+refuse that account from that address until the oldest of them is 15 minutes old. A login from
+another address is not affected, so an outsider cannot lock the office out of its own accounts.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..audit.services import record
 from ..extensions import db
 from ..timeutil import now_utc
-from .models import LoginFailure, Role, User, new_session_token
+from .models import LoginFailure, Role, User
 from .passwords import hash_password, needs_rehash, password_problems, verify_password
+from .sessions import revoke_all
 
 LOCKOUT_THRESHOLD = 10
 LOCKOUT_WINDOW = timedelta(minutes=15)
-LOCKOUT_DURATION = timedelta(minutes=15)
 
 
 class AccountError(ValueError):
@@ -57,8 +65,7 @@ def set_password(user: User, password: str, *, by=None) -> None:
         raise AccountError(" ".join(problems))
     user.password_hash = hash_password(password)
     user.password_changed_at = now_utc()
-    user.session_token = new_session_token()
-    user.locked_until = None
+    revoke_all(user)
     db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     record("password_change", target=user, summary=user.email, actor=by, actor_email=None if by else "cli")
 
@@ -66,7 +73,7 @@ def set_password(user: User, password: str, *, by=None) -> None:
 def set_active(user: User, active: bool, *, by=None) -> None:
     changes = {"active": [user.active, active]}
     user.active = active
-    user.session_token = new_session_token()
+    revoke_all(user)
     record("user_change", target=user, summary=f"{'enabled' if active else 'disabled'} {user.email}",
            changes=changes, actor=by, actor_email=None if by else "cli")
 
@@ -80,21 +87,34 @@ def set_role(user: User, role: str, *, by=None) -> None:
            actor_email=None if by else "cli")
 
 
-def authenticate(email: str, password: str, at: datetime | None = None) -> User:
-    """Return the user or raise LoginRefused; records failures and lockouts (caller commits)."""
+def address_hash(address: str | None) -> str:
+    """The client address as a keyed hash, for counting failures without storing the address."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"login:" + (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def authenticate(email: str, password: str, address: str | None = None, at: datetime | None = None) -> User:
+    """Return the user or raise LoginRefused; records failures and lockouts (caller commits).
+    `address` is the client's address: failures count, and lock, per (account, address)."""
     at = at or now_utc()
     user = user_by_email(email)
     if user is None:
         verify_password(_DUMMY_HASH, password)  # same time as a real check: no account probing
         record("login_failed", summary=normalise_email(email)[:254], actor_email=normalise_email(email)[:254])
         raise LoginRefused()
-    if user.is_locked(at) or not user.active:
-        record("login_failed", target=user, summary="locked" if user.active else "disabled", actor=user)
+    source = address_hash(address)
+    if not user.active:
+        record("login_failed", target=user, summary="disabled", actor=user)
+        raise LoginRefused()
+    if _recent_failures(user, source, at) >= LOCKOUT_THRESHOLD:
+        record("login_failed", target=user, summary="locked", actor=user)  # not counted: the lock does not grow
         raise LoginRefused()
     if not verify_password(user.password_hash, password):
-        _count_failure(user, at)
+        _count_failure(user, source, at)
         raise LoginRefused()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+    db.session.execute(
+        delete(LoginFailure).where(LoginFailure.user_id == user.id, LoginFailure.address_hash == source)
+    )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = at
@@ -102,18 +122,26 @@ def authenticate(email: str, password: str, at: datetime | None = None) -> User:
     return user
 
 
-def _count_failure(user: User, at: datetime) -> None:
-    db.session.add(LoginFailure(user_id=user.id, at=at))
-    db.session.flush()
-    recent = db.session.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.user_id == user.id, LoginFailure.at > at - LOCKOUT_WINDOW)
+def _recent_failures(user: User, source: str, at: datetime) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.user_id == user.id, LoginFailure.address_hash == source,
+            LoginFailure.at > at - LOCKOUT_WINDOW,
+        )
     )
-    record("login_failed", target=user, summary=f"{recent} in 15 min", actor=user)
-    if recent >= LOCKOUT_THRESHOLD:
-        user.locked_until = at + LOCKOUT_DURATION
-        db.session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
-        record("lockout", target=user, summary=f"locked until {user.locked_until.isoformat()}", actor=user)
+
+
+def _count_failure(user: User, source: str, at: datetime) -> None:
+    db.session.execute(
+        delete(LoginFailure).where(LoginFailure.user_id == user.id, LoginFailure.at <= at - LOCKOUT_WINDOW)
+    )
+    db.session.add(LoginFailure(user_id=user.id, address_hash=source, at=at))
+    db.session.flush()
+    recent = _recent_failures(user, source, at)
+    record("login_failed", target=user, summary=f"{recent} in 15 min from this address", actor=user)
+    if recent == LOCKOUT_THRESHOLD:
+        record("lockout", target=user, summary=f"locked for one address until at most "
+               f"{(at + LOCKOUT_WINDOW).isoformat()}", actor=user)
 
 
 def change_own_password(user: User, current: str, new: str) -> None:

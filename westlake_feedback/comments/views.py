@@ -6,14 +6,21 @@ from flask_babel import get_locale, gettext as _
 from ..consultations.models import Clause, Consultation, WindowState
 from ..consultations.views import get_clause, get_consultation, render_clause, render_notice
 from ..extensions import csrf, limiter
+from ..site import retry_after_minutes
 from ..timeutil import now_utc
 from . import bp
 from .forms import CommentForm
 from .services import CommentInput, WindowClosed, comment_by_receipt, submit_comment
 
+COMMENT_ENDPOINTS = ("comments.comment_on_draft", "comments.comment_on_clause")
 
-def _comment_rate_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
+# One counter per client address for both comment forms (see COMMENT_RATE_LIMIT in config.py).
+comment_limit = limiter.shared_limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment")
+# Receipt lookups that find nothing, per address: guessing codes soon stops; finding one's own is free.
+receipt_limit = limiter.shared_limit(
+    lambda: current_app.config["RECEIPT_RATE_LIMIT"], scope="receipt",
+    deduct_when=lambda response: response.status_code == 404,
+)
 
 
 def window_closed_message(consultation: Consultation, state: WindowState) -> str:
@@ -56,20 +63,21 @@ def _receive(consultation: Consultation, clause: Clause | None):
 # CSRF is checked by the form itself so that a stale page keeps what the person typed.
 @bp.post("/c/<slug>/comment")
 @csrf.exempt
-@limiter.limit(_comment_rate_limit)
+@comment_limit
 def comment_on_draft(slug: str):
     return _receive(get_consultation(slug), None)
 
 
 @bp.post("/c/<slug>/clauses/<int:number>/comment")
 @csrf.exempt
-@limiter.limit(_comment_rate_limit)
+@comment_limit
 def comment_on_clause(slug: str, number: int):
     consultation = get_consultation(slug)
     return _receive(consultation, get_clause(consultation, number))
 
 
 @bp.get("/receipt/<code>")
+@receipt_limit
 def receipt(code: str):
     comment = comment_by_receipt(code)
     if comment is None:
@@ -82,6 +90,7 @@ def receipt(code: str):
 
 
 @bp.get("/receipt")
+@receipt_limit
 def find_receipt():
     code = request.args.get("code", "").strip()
     comment = comment_by_receipt(code) if code else None
@@ -89,3 +98,21 @@ def find_receipt():
         return redirect(url_for(".receipt", code=comment.receipt_code))
     status = 404 if code else 200
     return render_template("comments/find_receipt.html", code=code, not_found=bool(code)), status
+
+
+@bp.errorhandler(429)
+def too_many(_error):
+    """Over a limit. On a comment form, the form comes back with what the person typed."""
+    minutes = retry_after_minutes()
+    if request.endpoint in COMMENT_ENDPOINTS:
+        consultation = get_consultation(request.view_args["slug"])
+        flash(_("同一网络地址短时间内提交的意见过多,请%(minutes)d分钟后再次点击提交。您填写的内容已保留。",
+                minutes=minutes), "error")
+        form = CommentForm()  # bound to the posted fields
+        if request.endpoint == "comments.comment_on_clause":
+            return render_clause(consultation, get_clause(consultation, request.view_args["number"]), form,
+                                 status=429)
+        return render_notice(consultation, form, status=429)
+    message = _("为防止他人猜测回执编号,同一网络地址短时间内查询不到的次数有限。请核对回执编号,%(minutes)d分钟后再试。",
+                minutes=minutes)
+    return render_template("errors/error.html", status=429, title=_("查询过于频繁"), message=message), 429
