@@ -5,7 +5,7 @@ login_failures.address_hash replaces users.locked_until (lockout per account and
 rate_limits holds the fixed-window counters shared by all web processes.
 
 Revision ID: 20261202_staff_sessions
-Revises: 8feedbac0001
+Revises: 20261202_publish_name
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "20261202_staff_sessions"
-down_revision = "8feedbac0001"
+down_revision = "20261202_publish_name"
 branch_labels = None
 depends_on = None
 
