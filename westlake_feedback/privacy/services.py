@@ -169,7 +169,9 @@ def purge_consultation(consultation: Consultation, dry_run: bool) -> Consultatio
     counts["originals"] = len(attachments)
     outbox_filter = _outbox_of(consultation)
     counts["outbox_messages"] = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(outbox_filter))
-    receipt_codes = dict(db.session.execute(select(Comment.id, Comment.receipt_code).where(Comment.id.in_(comment_ids))).all())
+    receipt_codes = dict(
+        db.session.execute(select(Comment.id, Comment.receipt_code).where(Comment.id.in_(comment_ids))).all()
+    )
     attachment_comments = {a.id: a.comment_id for a in attachments}
     with db.session.no_autoflush:
         entries = db.session.scalars(select(AuditEntry).where(_audit_of(consultation))).all()
@@ -246,8 +248,10 @@ def purge(now: datetime | None = None, dry_run: bool = False, actor_email: str =
     if result.old_outbox_messages or result.ip_hash_keys:
         record("privacy_purge", target_type="ip_hash_keys", actor_email=actor_email,
                summary="保存期限届满:删除过期的IP哈希密钥和旧邮件",
-               changes={"ip_hash_keys": [result.ip_hash_keys, []],
-                        "old_outbox_messages": [result.old_outbox_messages, 0]})
+               changes={name: value for name, value in (
+                   ("ip_hash_keys", [result.ip_hash_keys, []]),
+                   ("old_outbox_messages", [result.old_outbox_messages, 0]),
+               ) if value[0]})
     db.session.commit()
     return result
 
