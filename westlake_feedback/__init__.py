@@ -153,6 +153,7 @@ def register_commands(app: Flask) -> None:
     from .consultations.cli import consultations_cli
     from .digests.cli import digests_cli
     from .mail.cli import outbox_cli
+    from .privacy.cli import privacy_cli
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
@@ -161,6 +162,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(privacy_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

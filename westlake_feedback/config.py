@@ -33,7 +33,11 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per 15 minutes"  # failed logins
     API_RATE_LIMIT = "120 per minute"
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
-    PRIVACY_RETENTION_YEARS = 3
+    # Privacy (see README, Privacy): contact details are kept this many days after a
+    # consultation closes, then removed by `flask privacy purge` / the worker's daily job.
+    RETENTION_DAYS = 1095
+    PRIVACY_PURGE_INTERVAL = 24 * 3600  # seconds between the worker's purge runs
+    IP_HASH_KEY_DAYS = 1  # a month's IP-hash key is destroyed this many days after the month
     INTAKE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # scans of letters: PDF, JPEG or PNG
 
     # Links in mail are built from this, since the worker has no request to take a host from.

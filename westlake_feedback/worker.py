@@ -2,8 +2,9 @@
 
 Jobs register themselves in JOBS; each must be idempotent, so a restart or a second worker
 never repeats or skips work. Every round runs, in order: the digests due at their times, the
-close-of-window work, and the outbox drain that sends what those (and web requests) enqueued.
-Cron users run the same jobs with `flask digests send` and `flask outbox drain`.
+close-of-window work, and the outbox drain that sends what those (and web requests) enqueued;
+once a day (PRIVACY_PURGE_INTERVAL) also the privacy purge. Cron users run the same jobs with
+`flask digests send`, `flask outbox drain` and `flask privacy purge`.
 """
 from __future__ import annotations
 
@@ -19,14 +20,26 @@ from flask.cli import with_appcontext
 log = logging.getLogger("westlake_feedback.worker")
 
 JOBS: list[tuple[str, Callable[[], object]]] = []
+# Jobs that run less often than every round: name -> config key of the seconds between runs.
+EVERY: dict[str, str] = {}
+_last_run: dict[str, float] = {}  # name -> time.monotonic() of the last run in this process
 
 
-def job(name: str):
+def job(name: str, every: str | None = None):
     def register(func):
         JOBS.append((name, func))
+        if every:
+            EVERY[name] = every
         return func
 
     return register
+
+
+def _due(name: str) -> bool:
+    if name not in EVERY:
+        return True
+    last = _last_run.get(name)
+    return last is None or time.monotonic() - last >= current_app.config[EVERY[name]]
 
 
 def run_jobs_once() -> dict[str, object]:
@@ -34,6 +47,9 @@ def run_jobs_once() -> dict[str, object]:
 
     results = {}
     for name, func in JOBS:
+        if not _due(name):
+            continue
+        _last_run[name] = time.monotonic()
         try:
             results[name] = func()
         except Exception:  # a failing job must not stop the others or the worker
@@ -73,6 +89,17 @@ def drain_outbox():
     result = drain()
     if result.sent or result.retrying or result.failed:
         log.info("outbox: %s", result)
+    return result
+
+
+@job("privacy", every="PRIVACY_PURGE_INTERVAL")
+def privacy_purge():
+    """Once a day (and at start): contact details past their retention period, expired IP keys."""
+    from .privacy.services import purge
+
+    result = purge(actor_email="worker")
+    if result.total:
+        log.info("privacy purge: %s", "; ".join(map(str, result.consultations)) or "keys and old mail")
     return result
 
 

@@ -211,6 +211,7 @@ def test_back_to_edit_returns_the_text(seeded, login_as):
         ({"slug": "new"}, "保留名称"),
         ({"title": ""}, "请填写标题"),
         ({"email": "not-mail"}, "电子邮箱格式不正确"),
+        ({"email": "办公室@例子.中国"}, "“@”前面的部分只能使用英文字母"),
         ({"postcode": "31000"}, "邮政编码应为6位数字"),
     ],
 )

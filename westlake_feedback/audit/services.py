@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "report_build": _l("生成报告"),
     "feedback_publish": _l("公布意见采纳情况"),
     "feedback_unpublish": _l("撤回意见采纳情况"),
+    "privacy_purge": _l("到期删除个人信息"),
 }
 
 
@@ -72,7 +73,7 @@ def record(
 def _ip_hash() -> str | None:
     if not has_request_context():
         return None
-    from ..comments.services import hash_ip
+    from ..privacy.iphash import hash_ip
 
     return hash_ip(request.remote_addr)
 

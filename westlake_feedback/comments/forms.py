@@ -6,8 +6,9 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..mail.addresses import email_validators
 from .models import IdentityType, Stance
 
 BODY_MIN, BODY_MAX = 5, 2000
@@ -24,12 +25,9 @@ def compact_phone(value: str) -> str:
     return re.sub(r"[\s\-()（）转#]", "", value)
 
 
-# Shared by every form that asks for a commenter's email (web comments, offline intake).
-EMAIL_VALIDATORS = [
-    Optional(),
-    Length(max=254, message=_l("电子邮箱过长。")),
-    Email(message=_l("电子邮箱格式不正确,例如 name@example.com。"), check_deliverability=False),
-]
+# Shared by every form that asks for an email (web comments, offline intake, the consultation's
+# contact mailbox): addresses are checked the way the mail system will send them.
+EMAIL_VALIDATORS = email_validators()
 
 
 class ChoiceRadioField(RadioField):

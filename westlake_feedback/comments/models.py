@@ -120,10 +120,13 @@ class Comment(db.Model):
     receipt_code: Mapped[str] = mapped_column(String(20), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
-    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))  # see privacy/iphash.py
     # The interface language the commenter wrote in (a Babel locale from LANGUAGES): their mail
     # comes in it. Offline opinions never saw the interface and keep the Chinese default.
     locale: Mapped[str] = mapped_column(String(8), default=DEFAULT_LOCALE, server_default=DEFAULT_LOCALE)
+    # Set by the privacy purge when it removes the contact details: a random pseudonym, one per
+    # commenter within the consultation, so that report statistics (participants) stay the same.
+    participant_ref: Mapped[str | None] = mapped_column(String(24))
     # One token per rendered form: a replayed POST finds the comment it already made.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Offline intake (letter, email, phone, meeting): local dates it arrived / was postmarked,

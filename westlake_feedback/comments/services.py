@@ -1,8 +1,6 @@
 """Submitting comments and the queries over them."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
+from ..privacy.iphash import hash_ip
 from ..timeutil import now_utc
 from .forms import compact_phone
 from .models import DEFAULT_LOCALE, Channel, Comment, CommentStatus
@@ -39,13 +38,6 @@ class CommentInput:
     publish_name: bool = False
     token: str | None = None
     honeypot: str = ""
-
-
-def hash_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"ip:" + ip.encode(), hashlib.sha256).hexdigest()
 
 
 def find_by_token(token: str | None) -> Comment | None:
@@ -88,7 +80,7 @@ def submit_comment(
             receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
             status=status.value,
             created_at=at,
-            ip_hash=hash_ip(ip),
+            ip_hash=hash_ip(ip, at),
             submission_token=data.token,
             locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
         )

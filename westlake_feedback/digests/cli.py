@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..consultations.models import DIGEST_TIME, Consultation, split_addresses
 from ..extensions import db
+from ..mail.addresses import AddressError, smtp_address
 from ..timeutil import now_utc, to_local
 from .models import Digest
 from .schedule import send_digest_now, send_due_close_notices, send_due_digests
@@ -73,9 +74,15 @@ def configure_command(slug: str, digest_time: str | None, extra_recipients: str 
         consultation.digest_time = digest_time
     if extra_recipients is not None:
         addresses = split_addresses(extra_recipients)
-        bad = [address for address in addresses if "@" not in address.strip("@")]
+        bad = []
+        for address in addresses:
+            try:
+                smtp_address(address)
+            except AddressError as error:
+                bad.append(str(error))
         if bad:
-            raise click.BadParameter(f"not an email address: {', '.join(bad)}", param_hint="--extra-recipients")
+            raise click.BadParameter(f"not an address mail can be sent to: {'; '.join(bad)}",
+                                     param_hint="--extra-recipients")
         consultation.digest_extra_recipients = ", ".join(addresses)
     if send_empty is not None:
         consultation.digest_send_empty = send_empty

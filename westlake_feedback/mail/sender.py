@@ -169,6 +169,9 @@ def _count(result: DrainResult, outcome: str) -> None:
 
 
 def _send_rows(session, pending: list[OutboxMessage], token: str, clock, result: DrainResult) -> None:
+    """Send row after row. A row's own failure (PermanentError: failed now, since retrying cannot
+    help; TransientError: retried after its pause) leaves the rest of the batch going; any other
+    error means the connection is gone and stops the batch."""
     lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     stop_at = clock() + lease * 0.8  # leave the rest to a fresh claim before the lease runs out
     while pending and clock() < stop_at:
@@ -177,9 +180,10 @@ def _send_rows(session, pending: list[OutboxMessage], token: str, clock, result:
             note = session.send(row)
         except PermanentError as error:
             _count(result, _mark_attempt_failed(row, token, _describe(error), clock(), permanent=True))
+            result.errors.append(f"message {row.id}: {_describe(error)}")
         except TransientError as error:
             _count(result, _mark_attempt_failed(row, token, _describe(error), clock(), permanent=False))
-            result.errors.append(_describe(error))
+            result.errors.append(f"message {row.id}: {_describe(error)}")
         except Exception as error:  # connection dropped, timeout, ...: the batch stops here
             _count(result, _mark_attempt_failed(row, token, _describe(error), clock(), permanent=False))
             result.errors.append(_describe(error))
@@ -203,8 +207,10 @@ def drain(now: datetime | None = None, max_batches: int | None = None) -> DrainR
         batches += 1
         result = send_batch(rows, token, now)
         total.add(result)
-        if result.connection_lost or result.retrying:
-            break  # the server is struggling: let it be until the next round
+        if result.connection_lost:
+            break  # the server is gone or struggling: let it be until the next round
+        # A message refused for its own reason does not hold back the others: next batch. Every
+        # tried row is either finished or waiting for its pause, so this loop ends.
     return total
 
 

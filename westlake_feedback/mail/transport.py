@@ -2,8 +2,17 @@
 
 A transport session is opened once per batch (one SMTP connection) and sends row after row.
 Errors are sorted into three kinds so the sender knows what to do with the row and the batch:
-PermanentError (the server refused this message for good), TransientError (try this message
-later, the connection is still usable) and anything else (the connection is gone).
+
+- PermanentError: this message cannot go, and trying again will not change that: no recipient
+  address the mail system can send to (see addresses.py), a message that cannot be encoded, a
+  5xx refusal of its sender, recipients or data. The message fails alone; the batch carries on.
+- TransientError: this message was refused for now (a 4xx reply other than 421); it is retried
+  after the usual pause and the batch carries on over the same connection.
+- anything else (refused, dropped or timed-out connection, 421 "closing"): the connection is gone,
+  the batch stops and the rest is tried again later.
+
+Everything that depends only on the message (addresses, headers, encoding) is done before the
+SMTP transaction starts, so a bad row never leaves the connection half way through a transaction.
 """
 from __future__ import annotations
 
@@ -19,23 +28,55 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import Connection, Message, sanitize_address, sanitize_addresses
 
+from .addresses import AddressError, smtp_address
 from .models import OutboxMessage
 
 
 class PermanentError(Exception):
-    """The server rejected this message with a 5xx reply: retrying will not help."""
+    """This message cannot be sent, now or later (its own problem or a 5xx reply)."""
 
 
 class TransientError(Exception):
     """This message could not be sent now (4xx reply); the connection may carry on."""
 
 
-def build_message(row: OutboxMessage) -> Message:
+def envelope_recipients(row: OutboxMessage) -> tuple[list[str], list[str]]:
+    """(the recipients in their ASCII form, notes on those that cannot be sent to)."""
+    sendable, unsendable = [], []
+    for address in row.recipients:
+        try:
+            converted = smtp_address(address)
+        except AddressError as error:
+            unsendable.append(str(error))
+            continue
+        if converted.lower() not in {a.lower() for a in sendable}:
+            sendable.append(converted)
+    return sendable, unsendable
+
+
+def prepare(row: OutboxMessage) -> tuple[Message, bytes, str | None]:
+    """The message, its bytes and a note on recipients left out; PermanentError if it cannot go."""
+    recipients, unsendable = envelope_recipients(row)
+    note = f"not sent to: {'; '.join(unsendable)}" if unsendable else None
+    if not recipients:
+        raise PermanentError(f"no address the mail system can send to: {'; '.join(unsendable)}")
+    try:
+        message = build_message(row, recipients)
+        if message.has_bad_headers():
+            raise PermanentError("bad header (newline in subject or address)")
+        return message, message.as_bytes(), note
+    except PermanentError:
+        raise
+    except Exception as error:  # this message's content cannot be encoded: it never will be
+        raise PermanentError(f"cannot build the message: {type(error).__name__}: {error}") from error
+
+
+def build_message(row: OutboxMessage, recipients: list[str] | None = None) -> Message:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = parseaddr(sender if isinstance(sender, str) else sender[1])[1].rpartition("@")[2] or "localhost"
     message = Message(
         subject=row.subject,
-        recipients=row.recipients,
+        recipients=recipients if recipients is not None else row.recipients,
         body=row.text_body,
         html=row.html_body,
         sender=sender,
@@ -75,18 +116,15 @@ class SMTPSession:
         self.connection = connection
 
     def send(self, row: OutboxMessage) -> str | None:
-        """Send one row; returns a note on recipients the server refused while accepting others."""
-        message = build_message(row)
-        if message.has_bad_headers():
-            raise PermanentError("bad header (newline in subject or address)")
+        """Send one row; returns a note on recipients refused or left out while others got it."""
+        message, data, note = prepare(row)
+        host = self.connection.host
         try:
-            refused = self.connection.host.sendmail(
-                sanitize_address(message.sender),
-                sanitize_addresses(message.send_to),
-                message.as_bytes(),
-            )
+            refused = host.sendmail(sanitize_address(message.sender), sanitize_addresses(message.send_to), data)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
+            if 421 in codes:  # "service closing": smtplib has closed the connection
+                raise smtplib.SMTPServerDisconnected(f"recipients refused: {error.recipients}") from error
             raise (PermanentError if all(c >= 500 for c in codes) else TransientError)(
                 f"recipients refused: {error.recipients}"
             ) from error
@@ -95,8 +133,12 @@ class SMTPSession:
                 raise
             kind = PermanentError if error.smtp_code >= 500 else TransientError
             raise kind(f"{error.smtp_code} {error.smtp_error!r}") from error
+        except (UnicodeError, ValueError) as error:  # the message's own, found half way: reset
+            host.rset()  # raises (connection-level) if the connection is no longer usable
+            raise PermanentError(f"cannot send: {type(error).__name__}: {error}") from error
         self.connection.num_emails += 1
-        return f"refused: {refused}" if refused else None
+        notes = [f"refused: {refused}"] if refused else []
+        return "; ".join(notes + ([note] if note else [])) or None
 
 
 class FileSession:
@@ -104,7 +146,7 @@ class FileSession:
         self.directory = directory
 
     def send(self, row: OutboxMessage) -> str | None:
-        data = build_message(row).as_bytes()
+        _message, data, note = prepare(row)
         target = self.directory / f"{row.id}-{row.kind}.eml"
         temporary = self.directory / f".{target.name}.{uuid.uuid4().hex}.tmp"
         with open(temporary, "wb") as handle:
@@ -112,7 +154,7 @@ class FileSession:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)  # readers never see half a file
-        return None
+        return note
 
 
 def uses_smtp() -> bool:

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..comments.forms import normalise_text
+from ..mail.addresses import email_validators
 from ..consultations.services import decode_draft
 from ..formfields import LocalDateTimeField
 
@@ -82,8 +83,7 @@ class MetadataForm(FlaskForm):
     phone = StringField(_l("联系电话"), filters=[normalise_text], validators=[Length(max=50, message=_l("联系电话不能超过50个字符。"))])
     email = StringField(
         _l("电子邮箱"), filters=[normalise_text],
-        validators=[Optional(), Length(max=200, message=_l("电子邮箱过长。")),
-                    Email(message=_l("电子邮箱格式不正确,例如 name@example.com。"), check_deliverability=False)],
+        validators=email_validators(max_length=200),
     )
     postal_address = StringField(_l("通信地址"), filters=[normalise_text], validators=[Length(max=300, message=_l("通信地址不能超过300个字。"))])
     postcode = StringField(

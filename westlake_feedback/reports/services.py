@@ -22,7 +22,10 @@ STALE_BUILD = timedelta(minutes=30)  # a build this old was cut off (worker kill
 
 
 def participant_key(comment: Comment) -> str | None:
-    """Who wrote it, as far as we can tell without storing anything new: email, phone, IP, name."""
+    """Who wrote it, as far as we can tell: email, phone, IP, name; after the privacy purge removed
+    those, the pseudonym it left in their place."""
+    if comment.participant_ref:
+        return comment.participant_ref
     for value in (comment.email, comment.phone, comment.ip_hash, comment.name):
         if value:
             return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:24]
