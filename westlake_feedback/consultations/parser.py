@@ -8,6 +8,8 @@ the signature). The types are in parser_types.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from datetime import date
 
 from .parser_body import Body
@@ -38,7 +40,7 @@ def parse_draft(text: str, *, today: date | None = None) -> ParsedDraft:
     """
     segs = segment(text or "")
     if not segs:
-        raise DraftParseError("文本为空，没有可以解析的内容，请粘贴征求意见通知或草案全文。")
+        raise DraftParseError(_("文本为空，没有可以解析的内容，请粘贴征求意见通知或草案全文。"))
     kind, start = locate_body(segs)
     body = Body(segs, kind)
     body.run(start)

@@ -7,6 +7,8 @@ Every segment is kept with its source line, so `Body.result()` can account for e
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import re
 
 from .parser_markers import CLOSING, SHORT, SUBITEM, TITLE_BR, Seg
@@ -150,11 +152,11 @@ class Body:
         self.clause, self.target, self.pending, self.next_clause = clause, clause["paras"], None, n + 1
 
     def section_start(self, idx: int, g: Seg, mk) -> None:
-        kind, n, label, rest, definite, _ = mk
+        kind, n, label, rest, definite, _marker_rest = mk
         if n != self.next_sec or (g.soft and not self._fits(idx, kind, n)):
             if kind == "chap" and not g.soft:
                 raise DraftParseError(
-                    f"第{g.line}行：章的编号从第{self.next_sec - 1}章跳到了第{n}章，请检查原文。", line=g.line)
+                    _("第%(line)d行：章的编号从第%(previous)d章跳到了第%(number)d章，请检查原文。", line=g.line, previous=self.next_sec - 1, number=n), line=g.line)
             return self.text(idx, g)     # "二、" in prose, or a run-on heading that does not fit
         heading, lead, intro = split_heading(rest.strip(), kind)
         sec = {"number": len(self.sections) + 1, "label": label, "heading": heading, "lead": lead,
@@ -168,7 +170,7 @@ class Body:
     def jie(self, idx: int, g: Seg, mk) -> None:
         # Decision: a 节 does not open a ParsedSection (sections are chapters, and the importer keys
         # sections by number). It is recorded on every following article as `subsection`.
-        kind, n, label, rest, definite, _ = mk
+        kind, n, label, rest, definite, _marker_rest = mk
         if g.soft and not definite:
             return self.text(idx, g)
         self.subsection, self.clause = f"{label} {rest.strip()}".strip(), None
@@ -261,11 +263,11 @@ def _main_paras(texts: list[str]) -> int:
 
 def _numbering_message(line: int, previous: int, number: int) -> str:
     if number == previous:
-        return f"第{line}行：条款编号{number}重复出现，请检查原文。"
+        return _("第%(line)d行：条款编号%(number)d重复出现，请检查原文。", line=line, number=number)
     if number < previous:
-        return f"第{line}行：条款编号从{previous}倒退到了{number}，请检查原文。"
+        return _("第%(line)d行：条款编号从%(previous)d倒退到了%(number)d，请检查原文。", line=line, previous=previous, number=number)
     missing = f"{previous + 1}" if number == previous + 2 else f"{previous + 1}至{number - 1}"
-    return f"第{line}行：条款编号从{previous}跳到了{number}，缺少第{missing}条，请检查原文。"
+    return _("第%(line)d行：条款编号从%(previous)d跳到了%(number)d，缺少第%(missing)s条，请检查原文。", line=line, previous=previous, number=number, missing=missing)
 
 
 def _clause(c: dict, kind: str, uses: list[tuple]) -> ParsedClause:

@@ -5,6 +5,8 @@ Standard library only.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import re
 
 from .parser_dates import cn_to_int
@@ -89,7 +91,7 @@ def locate_body(segs: list[Seg]) -> tuple[str, int]:
     elif pt[0]:
         kind, i = ("point", best["point"][1]) if best["point"] >= best["paren"] else ("paren", best["paren"][1])
     else:
-        raise DraftParseError("未能识别出任何条款：文中没有找到“第一条”“1.”或“（一）”这样的条款编号，请检查原文。")
+        raise DraftParseError(_("未能识别出任何条款：文中没有找到“第一条”“1.”或“（一）”这样的条款编号，请检查原文。"))
     start = i
     if kind == "art":   # include 第一章 / 第一节 (and a heading line under them) right above 第一条
         for j in range(i - 1, max(-1, i - 5), -1):

@@ -1,6 +1,8 @@
 """Consultation import and the queries the public pages need."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -40,7 +42,7 @@ def decode_draft(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DraftParseError("文件编码无法识别,请另存为 UTF-8 后重试。")  # pragma: no cover - gb18030 decodes nearly anything
+    raise DraftParseError(_("文件编码无法识别,请另存为 UTF-8 后重试。"))  # pragma: no cover - gb18030 decodes nearly anything
 
 
 def slug_from_name(name: str) -> str:
@@ -117,9 +119,9 @@ def _window(parsed, consultation, opens_at, closes_at) -> tuple[datetime, dateti
     opens_at = opens_at or consultation.opens_at or default_open
     closes_at = closes_at or consultation.closes_at or default_close
     if opens_at is None or closes_at is None:
-        raise ImportRefused("原文中没有找到征求意见的起止日期,请用 --opens 和 --closes 指定。")
+        raise ImportRefused(_("原文中没有找到征求意见的起止日期,请用 --opens 和 --closes 指定。"))
     if closes_at <= opens_at:
-        raise ImportRefused("征求意见截止时间必须晚于开始时间。")
+        raise ImportRefused(_("征求意见截止时间必须晚于开始时间。"))
     return opens_at, closes_at
 
 
@@ -172,7 +174,7 @@ def _refuse_dropping_commented_clauses(consultation: Consultation, dropped: set[
     ).all()
     if numbers:
         listed = "、".join(str(n) for n in sorted(numbers))
-        raise ImportRefused(f"新文本删去了已有意见的条款(第{listed}条),为免意见丢失,已拒绝导入。")
+        raise ImportRefused(_("新文本删去了已有意见的条款(第%(listed)s条),为免意见丢失,已拒绝导入。", listed=listed))
 
 
 def demo_window(now: datetime | None = None, days: int = 8) -> tuple[datetime, datetime]:
