@@ -27,7 +27,10 @@ HOW_TO_FIX = ("run `make messages`, translate these entries in "
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 # msgids whose English text must keep Chinese characters, each with its reason. Keep it tiny:
 # proper names the English interface shows in Chinese would go here. None is needed today.
-KEEP_CHINESE: dict[str, str] = {}
+KEEP_CHINESE: dict[str, str] = {
+    "未能识别出任何条款：文中没有找到“第一条”“1.”或“（一）”这样的条款编号，请检查原文。":
+        "quotes the Chinese clause markers the admin must look for in the pasted text",
+}
 
 
 def english_catalog():
