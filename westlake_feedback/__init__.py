@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import Config
+from .inputs import init_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
 
     register_extensions(app)
+    init_inputs(app)  # before the blueprints: routes take their converters when they are added
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
