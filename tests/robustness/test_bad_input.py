@@ -233,3 +233,16 @@ def test_a_window_far_away_is_refused(seeded, admin, opens, closes):
                           data={"csrf_token": csrf_from(html), "opens_at": opens, "closes_at": closes})
     assert response.status_code == 400
     assert "格式不正确" in response.get_data(as_text=True)
+
+
+def test_every_route_takes_the_bounded_converters(app):
+    from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+    from westlake_feedback.inputs import BoundedIntConverter, SegmentConverter
+
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IntegerConverter):
+                assert isinstance(converter, BoundedIntConverter), (rule.rule, name)
+            if isinstance(converter, UnicodeConverter):
+                assert isinstance(converter, SegmentConverter), (rule.rule, name)
