@@ -47,9 +47,10 @@ def _draft_text() -> str:
 
 
 def _check(response, where: str) -> None:
-    body = response.get_data(as_text=True)  # reads streamed bodies to the end
-    assert response.status_code < 500, f"{where}: HTTP {response.status_code}\n{body[:1500]}"
-    assert "Traceback (most recent call last)" not in body, f"{where}: traceback in the page"
+    body = response.get_data()  # reads streamed bodies (exports) to the end; XLSX is binary
+    text = body[:1500].decode("utf-8", "replace")
+    assert response.status_code < 500, f"{where}: HTTP {response.status_code}\n{text}"
+    assert b"Traceback (most recent call last)" not in body, f"{where}: traceback in the page"
 
 
 class Failure(Exception):
