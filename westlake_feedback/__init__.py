@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy.engine import Engine
 
 from .config import Config
+from .inputs import init_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     register_extensions(app)
+    init_inputs(app)  # before the blueprints: routes take their converters when they are added
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -6,9 +6,13 @@ from datetime import date, datetime
 from wtforms import DateField, DateTimeLocalField, SelectField
 from wtforms.validators import ValidationError
 
+from .inputs import FIRST_DAY, LAST_DAY
+
 
 class LocalDateField(DateField):
-    """<input type=date>; an empty value is None (left to DataRequired/Optional)."""
+    """<input type=date>; an empty value is None (left to DataRequired/Optional). Years outside
+    1900-2999 are refused like a malformed date: nobody means them, and local midnights and
+    the day after must stay representable."""
 
     def __init__(self, *args, invalid_message=None, **kwargs):
         super().__init__(*args, format="%Y-%m-%d", **kwargs)
@@ -22,11 +26,14 @@ class LocalDateField(DateField):
             self.data = date.fromisoformat(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(self.invalid_message or self.gettext("Not a valid date value.")) from None
+        if self.data is None or not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(self.invalid_message or self.gettext("Not a valid date value."))
 
 
 class LocalDateTimeField(DateTimeLocalField):
-    """<input type=datetime-local>; naive local (Asia/Shanghai) datetimes, to the minute."""
+    """<input type=datetime-local>; naive local (Asia/Shanghai) datetimes, to the minute, in the
+    years 1900-2999 (like LocalDateField)."""
 
     def __init__(self, *args, invalid_message=None, **kwargs):
         super().__init__(*args, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"], **kwargs)
@@ -39,10 +46,12 @@ class LocalDateTimeField(DateTimeLocalField):
         text = valuelist[0].strip()
         for fmt in self.strptime_format:
             try:
-                self.data = datetime.strptime(text, fmt)
-                return
+                moment = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if FIRST_DAY <= moment.date() <= LAST_DAY:
+                self.data = moment
+                return
         self.data = None
         raise ValueError(self.invalid_message or self.gettext("Not a valid datetime value."))
 

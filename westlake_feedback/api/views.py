@@ -11,6 +11,7 @@ from ..consultations.models import Clause, Consultation
 from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
 from ..feedback.services import build_report
+from ..inputs import parse_int
 from ..timeutil import now_utc
 from . import bp, serializers
 from .openapi import openapi_document
@@ -32,9 +33,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise BadParameter(name, f"{name} must be an integer from {low} to {high}")
-    return int(raw)
+    return value
 
 
 def _consultation(slug: str) -> Consultation:

@@ -1,28 +1,22 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import render_template, request
 
 from ..accounts.access import ADMINS, roles_required
 from ..extensions import db
+from ..inputs import day_arg, page_arg
 from ..timeutil import local_midnight
 from . import bp
 from .services import ACTION_LABELS, audit_entries
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("/")
 @roles_required(*ADMINS)
 def index():
     args = request.args
-    since, until = _day(args.get("since")), _day(args.get("until"))
+    since, until = day_arg(args.get("since")), day_arg(args.get("until"))
     query = audit_entries(
         action=args.get("action") if args.get("action") in ACTION_LABELS else None,
         actor=args.get("actor", "").strip() or None,
@@ -31,7 +25,7 @@ def index():
         since=local_midnight(since) if since else None,
         until=local_midnight(until + timedelta(days=1)) if until else None,
     )
-    page = db.paginate(query, page=args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(args), per_page=50, error_out=False)
     return render_template(
         "audit/index.html", page=page, actions=ACTION_LABELS, filters=args, since=since, until=until,
         datetime=datetime,

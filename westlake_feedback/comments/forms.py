@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..mail.addresses import email_validators
+from ..inputs import trim, visible_length
 from .models import IdentityType, Stance
 
 BODY_MIN, BODY_MAX = 5, 2000
@@ -18,7 +19,9 @@ ORGANISATION_REQUIRED = {IdentityType.COMPANY.value, IdentityType.SOCIAL_ORG.val
 
 
 def normalise_text(value: str | None) -> str:
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Unix line ends; blanks and zero-width characters trimmed at both ends, so that a text made
+    only of them is empty. (Control characters never arrive: see westlake_feedback.inputs.)"""
+    return trim((value or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def compact_phone(value: str) -> str:
@@ -94,9 +97,10 @@ class CommentForm(FlaskForm):
 
     # Names stay in Chinese order of the form; labels above are what people see.
     def validate_body(self, field):
+        visible = visible_length(field.data or "")  # blanks and zero-width characters do not count
+        if visible < BODY_MIN:
+            raise ValidationError(_l("意见内容至少需要%(min)d个字,目前%(count)d个字。", min=BODY_MIN, count=visible))
         length = len(field.data or "")
-        if length < BODY_MIN:
-            raise ValidationError(_l("意见内容至少需要%(min)d个字,目前%(count)d个字。", min=BODY_MIN, count=length))
         if length > BODY_MAX:
             raise ValidationError(
                 _l("意见内容不能超过%(max)d个字,目前%(count)d个字。", max=BODY_MAX, count=length)

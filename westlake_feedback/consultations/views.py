@@ -6,6 +6,7 @@ from ..comments.forms import CommentForm
 from ..comments.services import published_comment_counts, published_comments_for_clause, published_totals
 from ..extensions import db
 from ..feedback.services import build_report
+from ..inputs import page_arg
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
@@ -52,10 +53,9 @@ def notice(slug: str):
 
 
 def render_clause(consultation: Consultation, clause: Clause, form: CommentForm | None = None, status: int = 200):
-    page = request.args.get("page", 1, type=int)
     comments = db.paginate(
         published_comments_for_clause(clause),
-        page=max(page, 1),
+        page=page_arg(request.args),
         per_page=current_app.config["COMMENTS_PER_PAGE"],
         error_out=False,
     )

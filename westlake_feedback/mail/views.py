@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..accounts.access import ADMINS, roles_required
 from ..audit.services import record
 from ..extensions import db
+from ..inputs import page_arg
 from . import bp
 from .models import OutboxMessage, OutboxStatus
 from .sender import outbox_messages, retry, status_counts
@@ -18,7 +19,7 @@ def index():
     status = request.args.get("status", OutboxStatus.FAILED.value)
     if status not in {s.value for s in OutboxStatus}:
         status = OutboxStatus.FAILED.value
-    page = db.paginate(outbox_messages(status), page=request.args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(outbox_messages(status), page=page_arg(request.args), per_page=50,
                        error_out=False)
     return render_template("mail/outbox.html", page=page, status=status, statuses=list(OutboxStatus),
                            counts=status_counts())

@@ -12,6 +12,7 @@ from ..comments.forms import normalise_text
 from ..mail.addresses import email_validators
 from ..consultations.services import decode_draft
 from ..formfields import LocalDateTimeField
+from ..inputs import strip_controls
 
 DRAFT_MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -21,8 +22,10 @@ BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\xff\xd8\xff", b
 
 
 def normalise_source(value: str | None) -> str:
-    """Browsers send CRLF; the parser's line numbers count lines, so only the line ends change."""
-    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    """Browsers send CRLF; the parser's line numbers count lines, so only the line ends change.
+    An uploaded file loses its control characters (form feeds from PDF converters, NUL) as a
+    pasted text does on arrival."""
+    return strip_controls((value or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class SourceForm(FlaskForm):

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Clause, Consultation, Section
 from ..extensions import db
+from ..inputs import day_arg, parse_int
 from ..timeutil import local_midnight
 from .models import Decision, DecisionOutcome
 
@@ -59,8 +60,8 @@ class QueueFilters:
             identity=choice("identity", {s.value for s in IdentityType}),
             channel=choice("channel", {s.value for s in Channel}),
             decision=choice("decision", {value for value, _label in decision_filter_choices()}),
-            since=_day(args.get("since")),
-            until=_day(args.get("until")),
+            since=day_arg(args.get("since")),
+            until=day_arg(args.get("until")),
             q=(args.get("q") or "").strip()[:SEARCH_MAX],
             sort=args.get("sort") if args.get("sort") in SORTS else "newest",
         )
@@ -82,17 +83,7 @@ class QueueFilters:
 
 
 def _number(value: str | None, allow_zero: bool = False) -> int | None:
-    if value is None or not value.isdigit() or len(value) > 6:
-        return None
-    number = int(value)
-    return number if number > 0 or allow_zero else None
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_int(value, 0 if allow_zero else 1, 999_999)
 
 
 def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True) -> Select:

@@ -10,6 +10,7 @@ from ..comments.models import Channel, CommentStatus, IdentityType, Stance
 from ..consultations.models import Consultation
 from ..consultations.services import all_consultations, consultation_by_slug
 from ..extensions import db
+from ..inputs import page_arg
 from ..timeutil import now_utc
 from . import bp
 from .forms import BulkForm, VisibilityForm
@@ -41,9 +42,8 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
         "at": now_utc(),
     }
     if consultation is not None:
-        page_number = max(request.args.get("page", 1, type=int) or 1, 1)
         context.update(
-            page=db.paginate(queue_query(consultation, filters), page=page_number, per_page=PER_PAGE,
+            page=db.paginate(queue_query(consultation, filters), page=page_arg(request.args), per_page=PER_PAGE,
                              error_out=False),
             counts=status_counts(consultation, filters),
             bulk_form=bulk_form or BulkForm(formdata=None),
@@ -91,8 +91,8 @@ def bulk(slug: str):
             flash(_("已处理%(changed)d条意见;%(unchanged)d条原本已是该状态,未作改动。",
                     changed=result.changed, unchanged=result.unchanged), "success")
             args = filters.to_args()
-            if request.args.get("page", type=int):
-                args["page"] = request.args.get("page", type=int)
+            if page_arg(request.args) > 1:
+                args["page"] = page_arg(request.args)
             return redirect(url_for(".queue", slug=slug, **args), code=303)
     return render_queue(consultation, filters, form, status=400)
 
