@@ -16,21 +16,32 @@ RANDOM_COLUMNS = {"users": {"password_hash", "session_token"}}  # new random val
 
 
 def normalised(app) -> dict[str, list[tuple]]:
-    """Every row without ids and foreign keys (they depend on sequences), sorted."""
+    """Every row, sorted, with ids (and references to them: foreign keys, the audit log's
+    target_id) as ranks within their table, since the ids themselves depend on sequences."""
     from westlake_feedback.extensions import db
 
     tables = {table.name: table for table in db.metadata.sorted_tables}
     with app.app_context(), db.engine.connect() as connection:
         rows = capture(connection)
-    out = {}
-    for name, found in rows.items():
-        table = tables[name]
-        skip = {c.name for c in table.primary_key.columns} | {c.name for c in table.columns if c.foreign_keys}
-        skip |= RANDOM_COLUMNS.get(name, set())
-        out[name] = sorted(
-            (tuple((key, value) for key, value in row.items() if key not in skip) for row in found), key=repr_sans_time
-        )
-    return out
+    ranks = {name: {row["id"]: rank for rank, row in enumerate(sorted(found, key=lambda r: r["id"]))}
+             for name, found in rows.items() if "id" in tables[name].columns}
+
+    def value(name, row, key):
+        column = tables[name].columns[key]
+        if key == "id":
+            return ranks[name][row[key]]
+        for fk in column.foreign_keys:
+            return ranks.get(fk.column.table.name, {}).get(row[key], row[key])
+        if name == "audit_entries" and key == "target_id" and row.get("target_type") in ranks \
+                and str(row[key]).isdigit():
+            return ranks[row["target_type"]].get(int(row[key]), row[key])
+        return row[key]
+
+    return {
+        name: sorted((tuple((key, value(name, row, key)) for key in row if key not in RANDOM_COLUMNS.get(name, ()))
+                      for row in found), key=repr_sans_time)
+        for name, found in rows.items()
+    }
 
 
 def repr_sans_time(row: tuple) -> str:
