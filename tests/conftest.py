@@ -72,6 +72,13 @@ def make_app(database_url: str, instance_path: Path, **overrides):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }
+    if database_url.startswith("postgresql"):
+        # Commits need not wait for PostgreSQL's WAL flush: only a crash of the server would tell.
+        from westlake_feedback.config import Config
+
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **Config.SQLALCHEMY_ENGINE_OPTIONS, "connect_args": {"options": "-c synchronous_commit=off"}
+        }
     config.update(overrides)
     return create_app(config)
 
