@@ -1,11 +1,19 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL via WESTLAKE_TEST_DATABASE_URL),
-migrated once per session with Alembic and emptied after every test; a real SMTP server."""
+migrated once per session with Alembic and emptied after every test; a real SMTP server.
+
+Speed (see README, "Running the tests fast"): `app` is one app shared by the whole session (its
+template and SQL caches stay warm); a test that changes its config gets a fresh one afterwards.
+`app_factory(**overrides)` always makes a new app. The seed and the staff accounts are built for
+real once, then their rows are written back in bulk (tests/dbstate.py)."""
 from __future__ import annotations
 
+import copy
 import email
 import email.policy
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +23,15 @@ os.environ.setdefault("WESTLAKE_TEST_CHEAP_PASSWORD_HASHING", "1")  # before the
 import pytest
 from sqlalchemy import create_engine, text
 
+import helpers
+from dbstate import RowCache, empty_all
 from westlake_feedback import create_app
 from westlake_feedback.extensions import db as _db
+from westlake_feedback.extensions import limiter
 from helpers import STAFF_EMAILS, create_staff, form_tokens, login, seed, valid_comment
 
 TEST_DATABASE_URL = os.environ.get("WESTLAKE_TEST_DATABASE_URL")
+SHM = Path("/dev/shm")
 
 
 def _reset_postgres(url: str) -> None:
@@ -31,11 +43,19 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     if TEST_DATABASE_URL:
         _reset_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield TEST_DATABASE_URL
+        return
+    # The SQLite file lives in memory (tmpfs) where there is one: the app commits with
+    # synchronous=FULL, and a disk shared with other jobs makes every fsync slow.
+    if SHM.is_dir() and os.access(SHM, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="westlake-test-", dir=SHM))
+    else:
+        folder = tmp_path_factory.mktemp("db")
+    yield f"sqlite:///{folder / 'test.sqlite3'}"
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +72,13 @@ def make_app(database_url: str, instance_path: Path, **overrides):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
     }
+    if database_url.startswith("postgresql"):
+        # Commits need not wait for PostgreSQL's WAL flush: only a crash of the server would tell.
+        from westlake_feedback.config import Config
+
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **Config.SQLALCHEMY_ENGINE_OPTIONS, "connect_args": {"options": "-c synchronous_commit=off"}
+        }
     config.update(overrides)
     return create_app(config)
 
@@ -67,33 +94,109 @@ def _migrated(database_url, instance_path):
     return True
 
 
-def _empty_tables(app) -> None:
-    with app.app_context():
-        _db.session.remove()
-        with _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
+class SessionDatabase:
+    """The session's database and the app shared by tests that need no special config."""
+
+    def __init__(self, database_url: str, instance_path: Path):
+        self.database_url = database_url
+        self.instance_path = instance_path
+        self.rows = RowCache(database_url)
+        self._app = None
+        self._config = None
+        self._limiter_state = None
+        self.shared_apps_made = 0
+
+    def shared_app(self):
+        if self._app is None:
+            self._app = make_app(self.database_url, self.instance_path)
+            self._config = self._config_copy()
+            self._limiter_state = dict(limiter.__dict__)
+            self.shared_apps_made += 1
+        else:
+            # Flask-Limiter keeps its state on the one global Limiter, and every init_app (another
+            # app made by app_factory) overwrites it: give it back to the shared app.
+            limiter.__dict__.update(self._limiter_state)
+        if limiter.enabled and limiter._storage is not None:
+            limiter.reset()
+        return self._app
+
+    def _config_copy(self) -> dict:
+        try:
+            return copy.deepcopy(dict(self._app.config))
+        except Exception:  # pragma: no cover - an uncopyable value: compare by identity
+            return dict(self._app.config)
+
+    def check_in(self) -> None:
+        """After a test: a shared app whose config the test changed is not shared any further."""
+        if self._app is not None and dict(self._app.config) != self._config:
+            self.discard(self._app)
+            self._app = None
+
+    @staticmethod
+    def discard(app) -> None:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+    def record(self):
+        """Every row of the database now, to be put back by replay() (on an empty database)."""
+        from dbstate import Recording, capture
+        from westlake_feedback.timeutil import now_utc
+
+        app = self.shared_app()
+        with app.app_context():
+            _db.session.remove()
+            with _db.engine.connect() as connection:
+                return Recording(capture(connection), now_utc().replace(microsecond=0))
+
+    def replay(self, recording) -> None:
+        app = self.shared_app()
+        with app.app_context():
+            _db.session.remove()
+            with _db.engine.begin() as connection:
+                recording.replay(connection)
+
+    def empty(self) -> None:
+        """Delete every row (through the shared app's engine: its pool stays connected)."""
+        app = self.shared_app()
+        with app.app_context():
+            _db.session.remove()
+            with _db.engine.begin() as connection:
+                empty_all(connection)
+
+
+@pytest.fixture(scope="session")
+def session_db(_migrated, database_url, instance_path):
+    database = SessionDatabase(database_url, instance_path)
+    helpers.ROW_CACHE = database.rows
+    _SESSION_DB.append(database)
+    yield database
+    helpers.ROW_CACHE = None
+    if database._app is not None:
+        database.discard(database._app)
 
 
 @pytest.fixture
-def app_factory(_migrated, database_url, instance_path):
+def app_factory(session_db):
+    """`app_factory(**overrides)`: a new app with that config, on the test database."""
     made = []
 
     def factory(**overrides):
-        app = make_app(database_url, instance_path, **overrides)
+        app = make_app(session_db.database_url, session_db.instance_path, **overrides)
         made.append(app)
         return app
 
     yield factory
     for app in made:
-        _empty_tables(app)
-        with app.app_context():
-            _db.engine.dispose()
+        session_db.discard(app)
+    session_db.empty()
 
 
 @pytest.fixture
-def app(app_factory):
-    return app_factory()
+def app(app_factory, session_db):
+    """The shared app (the same object for the whole session unless a test changes its config)."""
+    yield session_db.shared_app()
+    session_db.check_in()
 
 
 @pytest.fixture
@@ -266,3 +369,17 @@ def blackhole_port():
 def mail_app(app_factory, smtp_server, tmp_path):
     """An app whose mail goes to the real test SMTP server."""
     return app_factory(**smtp_server.config, OUTBOX_DIR=str(tmp_path / "outbox"))
+
+
+_SESSION_DB: list = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on how often the fast paths were taken (see README, "Running the tests fast")."""
+    if _SESSION_DB:
+        database = _SESSION_DB[0]
+        stats = database.rows.stats
+        terminalreporter.write_line(
+            f"fixtures: rows replayed {stats['replayed']}x, built {stats['built']}x; "
+            f"shared app made {database.shared_apps_made}x"
+        )

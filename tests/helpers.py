@@ -4,15 +4,43 @@ from __future__ import annotations
 import re
 
 
+# Set by conftest.py: replays the rows of seed() and create_staff() on the test database (dbstate.py).
+ROW_CACHE = None
+
+
+def _build(name: str, app, builder) -> None:
+    if ROW_CACHE is not None and ROW_CACHE.applies_to(app):
+        ROW_CACHE.build(name, app, builder)
+    else:
+        with app.app_context():
+            builder()
+
+
+_PARSED_SEED = None
+
+
+def seed_draft():
+    """The seed draft, parsed once per session (import_draft does not change it)."""
+    global _PARSED_SEED
+    from westlake_feedback.consultations.services import SEED_PATH, read_draft_file
+
+    if _PARSED_SEED is None:
+        _PARSED_SEED = read_draft_file(SEED_PATH)
+    return _PARSED_SEED
+
+
 def seed(app) -> None:
     """The Xihu seed (real 2023 window) and the demo copy (open for 8 days from now)."""
-    from westlake_feedback.consultations.services import SEED_PATH, demo_window, import_draft, read_draft_file
 
-    with app.app_context():
-        parsed = read_draft_file(SEED_PATH)
+    def build():
+        from westlake_feedback.consultations.services import demo_window, import_draft
+
+        parsed = seed_draft()
         import_draft(parsed, slug="xihu-2023", is_demo=False)
         opens, closes = demo_window()
         import_draft(parsed, slug="xihu-2023-demo", opens_at=opens, closes_at=closes, is_demo=True)
+
+    _build("seed", app, build)
 
 
 def form_tokens(html: str) -> dict[str, str]:
@@ -51,13 +79,15 @@ STAFF_EMAILS = {
 
 
 def create_staff(app) -> dict[str, str]:
-    from westlake_feedback.accounts.services import create_user
-    from westlake_feedback.extensions import db
+    def build():
+        from westlake_feedback.accounts.services import create_user
+        from westlake_feedback.extensions import db
 
-    with app.app_context():
         for role, email in STAFF_EMAILS.items():
             create_user(email, role, STAFF_PASSWORD)
         db.session.commit()
+
+    _build("staff", app, build)
     return dict(STAFF_EMAILS)
 
 
@@ -140,14 +170,14 @@ def seed_before_window(app, demo: bool = True) -> None:
     the demo copy (if wanted) is then open from 10 to 18 March 2023."""
     import time_machine
 
-    from westlake_feedback.consultations.services import SEED_PATH, import_draft, read_draft_file
+    from westlake_feedback.consultations.services import import_draft
 
     with time_machine.travel(local("2023-03-10 09:00"), tick=False):
         if demo:
             seed(app)
         else:
             with app.app_context():
-                import_draft(read_draft_file(SEED_PATH), slug="xihu-2023", is_demo=False)
+                import_draft(seed_draft(), slug="xihu-2023", is_demo=False)
 
 
 def consultation(slug: str = "xihu-2023"):

@@ -6,9 +6,11 @@ a valid CSRF token, so 400 means "allowed in, but the form was incomplete" (no 5
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-from helpers import STAFF_EMAILS, csrf_from
+from helpers import STAFF_EMAILS, create_staff, csrf_from, login, seed
 
 ANON, ANALYST, MODERATOR, ADMIN = "anonymous", "analyst", "moderator", "admin"
 ALL_STAFF = {ANON: 302, ANALYST: 200, MODERATOR: 200, ADMIN: 200}
@@ -79,8 +81,17 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def made(seeded, staff) -> dict[str, int]:
+@dataclass
+class Signed:
+    """The state every case starts from, built once per module: the seed, the staff, an offline
+    letter, and one signed-in session per role (cookie and a CSRF token of that session)."""
+
+    made: dict[str, int]
+    sessions: dict[str, tuple[str, str]]
+    rows: object  # dbstate.Recording, written back before each case
+
+
+def make_letter(app) -> dict[str, int]:
     """An offline letter with a PDF original, recorded by the moderator."""
     from sqlalchemy import select
 
@@ -92,7 +103,7 @@ def made(seeded, staff) -> dict[str, int]:
     from westlake_feedback.intake.uploads import InspectedUpload
     from westlake_feedback.timeutil import now_utc, to_local
 
-    with seeded.test_request_context():
+    with app.test_request_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
         comment = record_offline_comment(
             consultation,
@@ -104,16 +115,37 @@ def made(seeded, staff) -> dict[str, int]:
         return {"comment": comment.id, "attachment": comment.attachments[0].id}
 
 
+@pytest.fixture(scope="module")
+def signed(session_db) -> Signed:
+    app = session_db.shared_app()
+    seed(app)
+    create_staff(app)
+    made = make_letter(app)
+    sessions = {}
+    for role in (ANON, ANALYST, MODERATOR, ADMIN):
+        client = app.test_client()
+        if role != ANON:
+            response = login(client, STAFF_EMAILS[role])
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        token_page = "/staff/login" if role == ANON else "/staff/password"
+        token = csrf_from(client.get(token_page).get_data(as_text=True))
+        sessions[role] = (client.get_cookie("session").value, token)
+    rows = session_db.record()
+    session_db.empty()
+    return Signed(made, sessions, rows)
+
+
 @pytest.mark.parametrize(("method", "url", "expected"), ROUTES, ids=[f"{m} {u}" for m, u, _ in ROUTES])
 @pytest.mark.parametrize("role", [ANON, ANALYST, MODERATOR, ADMIN])
-def test_role_matrix(seeded, staff, made, login_as, app, method, url, expected, role):
-    url = url.format(**made)
-    client = app.test_client() if role == ANON else login_as(role)
+def test_role_matrix(signed, session_db, app, method, url, expected, role):
+    session_db.replay(signed.rows)  # each case starts from the same rows, whatever the last one did
+    url = url.format(**signed.made)
+    cookie, token = signed.sessions[role]
+    client = app.test_client()
+    client.set_cookie("session", cookie)
     if method == "GET":
         response = client.get(url)
     else:
-        token_page = "/staff/login" if role == ANON else "/staff/password"
-        token = csrf_from(client.get(token_page).get_data(as_text=True))
         response = client.post(url, data={"csrf_token": token})
     assert response.status_code == expected[role], response.get_data(as_text=True)[:500]
     if response.status_code == 302 and role == ANON:
