@@ -28,7 +28,7 @@ from dbstate import RowCache, empty_all
 from westlake_feedback import create_app
 from westlake_feedback.extensions import db as _db
 from westlake_feedback.extensions import limiter
-from helpers import STAFF_EMAILS, create_staff, form_tokens, login, seed, valid_comment
+from helpers import STAFF_EMAILS, create_staff, form_tokens, free_port, login, seed, valid_comment
 
 TEST_DATABASE_URL = os.environ.get("WESTLAKE_TEST_DATABASE_URL")
 SHM = Path("/dev/shm")
@@ -303,12 +303,6 @@ class RecordingHandler:
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, tuple(session.peer))
             )
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SMTPServer:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 
 # Set by conftest.py: replays the rows of seed() and create_staff() on the test database (dbstate.py).
@@ -217,3 +218,10 @@ def make_comment(slug: str = "xihu-2023-demo", clause: int | None = None, **fiel
     db.session.add(comment)
     db.session.commit()
     return comment.id
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

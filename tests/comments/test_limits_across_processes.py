@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import free_port
+from helpers import free_port
 from helpers import form_tokens, seed, valid_comment
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.extensions import db

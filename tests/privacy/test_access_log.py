@@ -5,21 +5,16 @@ import http.client
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ADDRESS = "127.0.0.3"  # a loopback address of its own, so it cannot be mistaken for the bind address
 FORWARDED = "203.0.113.77"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def procfile_web_command(port: int) -> list[str]:
