@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from ..comments.forms import CommentForm
-from ..comments.services import published_comment_counts, published_comments_for_clause, published_totals
+from ..comments.services import published_comment_counts, published_comments_for_clause
 from ..extensions import db
 from ..feedback.services import build_report
 from ..inputs import page_arg
@@ -27,8 +27,7 @@ def get_clause(consultation: Consultation, number: int) -> Clause:
 def index():
     now = now_utc()
     consultations = sort_for_home(list(db.session.scalars(listed_consultations())), now)
-    totals = published_totals()
-    counts = {c.id: totals.get(c.id, 0) for c in consultations}
+    counts = {c.id: c.approved_count for c in consultations}
     return render_template("consultations/index.html", consultations=consultations, counts=counts, at=now)
 
 
