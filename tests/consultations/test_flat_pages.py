@@ -57,10 +57,12 @@ def add_approved(app, total: int) -> None:
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == SLUG))
         clauses = list(db.session.scalars(select(Clause).where(Clause.consultation_id == consultation.id,
                                                                 Clause.number <= 20)))
+        clause_12 = next(clause for clause in clauses if clause.number == 12)
         start = now_utc() - timedelta(hours=1)
         for n in range(total):
             db.session.add(Comment(
-                consultation=consultation, clause=None if n % 7 == 0 else clauses[n % len(clauses)],
+                consultation=consultation,
+                clause=None if n % 7 == 0 else clause_12 if n % 3 == 0 else clauses[n % len(clauses)],
                 stance="amend", body=f"第{n}条已公开的测试意见。", identity_type="individual", channel="web",
                 receipt_code=f"T{n:09d}", status="approved", created_at=start + timedelta(seconds=n)))
         db.session.commit()
@@ -142,14 +144,11 @@ def test_public_pages_run_the_same_queries_at_10_and_200_comments(seeded, app, c
     for url in PAGES:
         client.get(url)  # warm whatever is cached per process (templates, locale)
     small = {url: queries_of(app, client, url) for url in PAGES}
-    add_approved_more = 190
-    with app.app_context():
-        db.session.execute(select(1))
-    # top up to 200, on the same clauses and more of them
+    # top up to 200, on the same clauses and on all the others
     with app.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == SLUG))
         clauses = list(db.session.scalars(select(Clause).where(Clause.consultation_id == consultation.id)))
-        for n in range(add_approved_more):
+        for n in range(190):
             db.session.add(Comment(
                 consultation=consultation, clause=clauses[n % len(clauses)], stance="oppose",
                 body=f"补充的已公开意见{n}。", identity_type="individual", channel="web",
@@ -161,7 +160,7 @@ def test_public_pages_run_the_same_queries_at_10_and_200_comments(seeded, app, c
         assert len(big[url]) == len(small[url]), (url, small[url], big[url])
 
 
-@pytest.mark.parametrize("url", [f"/c/{SLUG}/", f"/c/{SLUG}/full", "/"])
+@pytest.mark.parametrize("url", PAGES)
 def test_public_pages_never_count_comments(seeded, app, client, url):
     add_approved(app, 30)
     client.get(url)
@@ -184,3 +183,42 @@ def test_an_approved_comment_shows_at_once_with_its_count(seeded, staff, login_a
     notice = text_of(client.get(f"/c/{SLUG}/"))
     match = re.search(rf'href="/c/{SLUG}/clauses/12">.*?<span class="count">(\d+)条意见</span>', notice, re.S)
     assert match and int(match.group(1)) == before + 1
+
+
+def test_walking_older_links_shows_every_comment_once_newest_first(seeded, app, client):
+    with app.app_context():
+        per_page = app.config["COMMENTS_PER_PAGE"]
+        clause_id = db.session.scalar(
+            select(Clause.id).join(Consultation).where(Consultation.slug == SLUG, Clause.number == 12))
+        base = now_utc() - timedelta(hours=2)
+        total = per_page * 2 + 3
+        for n in range(total):  # pairs share a timestamp: the id breaks the tie
+            make_comment(clause=12, body=f"翻页测试意见第{n:03d}号。", status="approved",
+                         created_at=base + timedelta(minutes=n // 2))
+        assert db.session.get(Clause, clause_id).approved_count == total
+    seen, url, pages = [], CLAUSE_12, 0
+    while url:
+        html = text_of(client.get(url))
+        pages += 1
+        assert f"第{pages}页,共3页" in html
+        seen += re.findall(r"翻页测试意见第(\d{3})号", html)
+        older = re.search(r'href="([^"]*)"[^>]*>较早的意见', html)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        if url:
+            assert "before=" in url and f"page={pages + 1}" in url
+        if url:  # read by keyset: older than the last comment shown, not by skipping rows
+            statements = [" ".join(s.split()).lower() for s in queries_of(app, client, url)]
+            assert any("(comments.created_at, comments.id) <" in s for s in statements), statements
+    assert pages == 3
+    assert seen == [f"{n:03d}" for n in reversed(range(total))]
+    # ?page= alone (bookmarks, older links) reads the same page by offset
+    assert re.findall(r"翻页测试意见第(\d{3})号", text_of(client.get(f"{CLAUSE_12}?page=3"))) == \
+        [f"{n:03d}" for n in reversed(range(3))]
+
+
+@pytest.mark.parametrize("before", ["x", "1_", "99999999999999999_1", "-5_3", "1700000000000000_1' OR 1=1"])
+def test_a_bad_cursor_falls_back_to_the_page_number(seeded, app, client, before):
+    with app.app_context():
+        make_comment(clause=12, body="游标测试意见。", status="approved")
+    response = client.get(CLAUSE_12, query_string={"before": before})
+    assert response.status_code == 200 and "游标测试意见" in text_of(response)

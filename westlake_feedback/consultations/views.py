@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from ..comments.forms import CommentForm
-from ..comments.services import published_comment_counts, published_comments_for_clause
+from ..comments.paging import clause_comment_page
+from ..comments.services import published_comment_counts
 from ..extensions import db
 from ..feedback.services import build_report
 from ..inputs import page_arg
@@ -52,11 +53,9 @@ def notice(slug: str):
 
 
 def render_clause(consultation: Consultation, clause: Clause, form: CommentForm | None = None, status: int = 200):
-    comments = db.paginate(
-        published_comments_for_clause(clause),
-        page=page_arg(request.args),
-        per_page=current_app.config["COMMENTS_PER_PAGE"],
-        error_out=False,
+    comments = clause_comment_page(
+        clause, page_arg(request.args), current_app.config["COMMENTS_PER_PAGE"],
+        before=request.args.get("before"), with_items=consultation.show_approved_comments,
     )
     previous, following = neighbour_clauses(clause)
     return (
