@@ -6,7 +6,7 @@ from ..comments.forms import CommentForm
 from ..comments.paging import clause_comment_page
 from ..comments.services import published_comment_counts
 from ..extensions import db
-from ..feedback.services import build_report
+from ..feedback.services import feedback_summary
 from ..inputs import page_arg
 from ..timeutil import now_utc
 from . import bp
@@ -41,7 +41,7 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
             counts=published_comment_counts(consultation),
             form=form,
             at=now_utc(),
-            feedback_report=build_report(consultation) if consultation.feedback_is_published else None,
+            feedback_report=feedback_summary(consultation) if consultation.feedback_is_published else None,
         ),
         status,
     )
