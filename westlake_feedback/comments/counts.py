@@ -66,11 +66,13 @@ def _keep_counts(session: Session, flush_context) -> None:
         return
     connection = session.connection()
     clauses, consultations = Clause.__table__, Consultation.__table__
-    for clause_id, delta in clause_delta.items():
+    # Rows locked in id order, clauses before consultations: two concurrent bulk actions wait for
+    # each other instead of deadlocking.
+    for clause_id, delta in sorted(clause_delta.items()):
         if delta:
             connection.execute(update(clauses).where(clauses.c.id == clause_id)
                                .values(approved_count=clauses.c.approved_count + delta))
-    for consultation_id, delta in consultation_delta.items():
+    for consultation_id, delta in sorted(consultation_delta.items()):
         if delta:  # updated_at given as itself: a moderation is no edit of the consultation
             connection.execute(update(consultations).where(consultations.c.id == consultation_id)
                                .values(approved_count=consultations.c.approved_count + delta,
