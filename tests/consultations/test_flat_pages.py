@@ -222,3 +222,36 @@ def test_a_bad_cursor_falls_back_to_the_page_number(seeded, app, client, before)
         make_comment(clause=12, body="游标测试意见。", status="approved")
     response = client.get(CLAUSE_12, query_string={"before": before})
     assert response.status_code == 200 and "游标测试意见" in text_of(response)
+
+
+def test_concurrent_moderators_keep_the_count_right(seeded, app, database_url):
+    """Many moderators approving comments of one clause at once: no increment is lost."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises writers anyway)")
+    import threading
+
+    with app.app_context():
+        ids = [make_comment(clause=12, body=f"并发审核的意见{n}号。") for n in range(24)]
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def moderate(chunk):
+        try:
+            with app.app_context():
+                comments = [db.session.get(Comment, i) for i in chunk]
+                barrier.wait(timeout=10)
+                for comment in comments:
+                    comment.status = "approved"
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=moderate, args=(ids[n::6],)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert_counts_right(app)
+    with app.app_context():
+        assert db.session.get(Clause, db.session.get(Comment, ids[0]).clause_id).approved_count == 24
