@@ -255,3 +255,15 @@ def test_concurrent_moderators_keep_the_count_right(seeded, app, database_url):
     assert_counts_right(app)
     with app.app_context():
         assert db.session.get(Clause, db.session.get(Comment, ids[0]).clause_id).approved_count == 24
+
+
+@pytest.mark.parametrize("url", [f"/c/{SLUG}/", CLAUSE_12])
+def test_pages_with_a_comment_form_are_never_stored_by_a_cache(seeded, app, url):
+    """They carry a CSRF and a one-time token: a shared cache must not hand them to another visitor."""
+    first, second = app.test_client().get(url), app.test_client().get(url)
+    for response in (first, second):
+        directives = {d.strip() for d in response.headers.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, response.headers.get("Cache-Control")
+    from helpers import form_tokens
+
+    assert form_tokens(text_of(first)) != form_tokens(text_of(second))

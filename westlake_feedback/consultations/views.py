@@ -15,6 +15,11 @@ from .services import (clause_by_number, listed_consultations, neighbour_clauses
                        sort_for_home)
 
 
+# Pages holding the comment form carry a CSRF token and a one-time submission token (and, after
+# an error, what the person typed): no cache, shared or not, may keep them for another request.
+NO_SHARED_CACHE = {"Cache-Control": "private, no-store"}
+
+
 def get_consultation(slug: str, *, with_structure: bool = False) -> Consultation:
     """A published or archived consultation; drafts are 404 here (staff preview them under /staff)."""
     return db.first_or_404(public_consultation_by_slug(slug, with_structure=with_structure))
@@ -44,6 +49,7 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
             feedback_report=feedback_summary(consultation) if consultation.feedback_is_published else None,
         ),
         status,
+        NO_SHARED_CACHE,
     )
 
 
@@ -70,6 +76,7 @@ def render_clause(consultation: Consultation, clause: Clause, form: CommentForm 
             at=now_utc(),
         ),
         status,
+        NO_SHARED_CACHE,
     )
 
 
