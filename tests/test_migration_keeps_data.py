@@ -45,8 +45,14 @@ def test_mail_migration_keeps_existing_rows_on_sqlite(tmp_path):
             " status, created_at) VALUES (1, 1, 'amend', '意见', 'individual', 'web', 'XH-2222-2222', 'pending',"
             " '2023-03-15 01:00:00')"
         )
+        for code, clause in (("XH-3333-3333", "1"), ("XH-4444-4444", "NULL")):  # approved: back-filled counts
+            connection.execute(
+                "INSERT INTO comments (consultation_id, clause_id, stance, body, identity_type, channel,"
+                f" receipt_code, status, created_at) VALUES (1, {clause}, 'amend', '意见', 'individual', 'web',"
+                f" '{code}', 'approved', '2023-03-15 02:00:00')"
+            )
     before = counts(path)
-    assert before == {"consultations": 1, "sections": 1, "clauses": 1, "comments": 1}
+    assert before == {"consultations": 1, "sections": 1, "clauses": 1, "comments": 3}
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -54,6 +60,8 @@ def test_mail_migration_keeps_existing_rows_on_sqlite(tmp_path):
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT digest_time, digest_send_empty FROM consultations").fetchone() == ("18:00", 1)
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("SELECT approved_count FROM clauses").fetchone() == (1,)
+        assert connection.execute("SELECT approved_count FROM consultations").fetchone() == (2,)
     with app.app_context():
         downgrade(revision=BEFORE_MAIL)
         db.engine.dispose()

@@ -84,6 +84,9 @@ def init_templating(app: Flask) -> None:
     from .staff_nav import consultation_tabs
 
     app.jinja_env.globals["consultation_tabs"] = consultation_tabs
+    from .static_assets import init_static_assets
+
+    init_static_assets(app)
 
     @app.context_processor
     def _globals():

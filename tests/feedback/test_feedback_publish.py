@@ -176,3 +176,20 @@ def test_too_long_intro_rerenders_with_message(data, login_as, app):
     assert response.status_code == 400 and "情况说明不能超过20000个字" in response.get_data(as_text=True)
     with app.app_context():
         assert consultation().feedback_published_at is None
+
+
+def test_notice_summary_is_one_aggregate_not_every_comment_loaded(data, login_as, app, client):
+    from sqlalchemy import event
+
+    assert publish(login_as("admin")).status_code == 303
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()).lower())  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        notice = client.get("/c/xihu-2023/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "共收到意见6条,其中采纳1条、部分采纳1条" in notice
+    assert not any("comments.body" in s or "from decisions where" in s for s in statements), statements

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..comments.models import Comment, CommentStatus
-from ..comments.services import published_comment_counts, published_totals
+from ..comments.services import published_comment_counts
 from ..consultations.models import Clause, Consultation
 from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
@@ -64,8 +64,7 @@ def openapi():
 @bp.get("/consultations")
 def consultations():
     at = now_utc()
-    totals = published_totals()
-    items = [serializers.consultation_summary(c, at, totals.get(c.id, 0))
+    items = [serializers.consultation_summary(c, at, c.approved_count)
              for c in db.session.scalars(listed_consultations())]
     return jsonify(items=items)
 
@@ -100,7 +99,7 @@ def clause(slug: str, number: int):
     found = db.session.scalar(clause_by_number(consultation, number))
     if found is None:
         abort(404)
-    return jsonify(serializers.clause_detail(found, published_comment_counts(consultation).get(found.id, 0)))
+    return jsonify(serializers.clause_detail(found, found.approved_count))
 
 
 @bp.get("/consultations/<slug>/comments")

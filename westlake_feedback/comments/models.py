@@ -99,7 +99,8 @@ class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_consultation_status_created", "consultation_id", "status", "created_at"),
-        Index("ix_comments_clause_status", "clause_id", "status"),
+        # The clause page's listing: approved comments of one clause, newest first (a backward scan).
+        Index("ix_comments_clause_status_created", "clause_id", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from ..consultations.models import Clause, Consultation, WindowState
@@ -114,16 +114,6 @@ def published_comments_for_clause(clause: Clause) -> Select:
     )
 
 
-def published_totals() -> dict[int, int]:
-    """Approved comments per consultation id, in one query (for lists of consultations)."""
-    rows = db.session.execute(
-        select(Comment.consultation_id, func.count())
-        .where(Comment.status == CommentStatus.APPROVED.value)
-        .group_by(Comment.consultation_id)
-    )
-    return {consultation_id: count for consultation_id, count in rows}
-
-
 def commenter_fields(data) -> dict:
     """The commenter's words and details, normalised alike for web and offline comments."""
     return {
@@ -139,10 +129,8 @@ def commenter_fields(data) -> dict:
 
 
 def published_comment_counts(consultation: Consultation) -> dict[int | None, int]:
-    """Approved comments per clause id (None: on the whole draft)."""
-    rows = db.session.execute(
-        select(Comment.clause_id, func.count())
-        .where(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.APPROVED.value)
-        .group_by(Comment.clause_id)
-    )
-    return {clause_id: count for clause_id, count in rows}
+    """Approved comments per clause id (None: on the whole draft), from the stored counts (see
+    counts.py): no comment is counted here, so the cost does not grow with their number."""
+    counts: dict[int | None, int] = {clause.id: clause.approved_count for clause in consultation.clauses}
+    counts[None] = consultation.approved_count - sum(counts.values())
+    return counts

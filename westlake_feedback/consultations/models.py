@@ -78,6 +78,9 @@ class Consultation(db.Model):
     feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     feedback_intro: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Approved comments on this consultation (on its clauses and on the whole draft), kept by
+    # westlake_feedback/comments/counts.py whenever a comment's status changes: pages read it.
+    approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="consultation", order_by="Section.position", cascade="all, delete-orphan"
@@ -154,6 +157,8 @@ class Clause(db.Model):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
+    # Approved comments on this clause, kept like Consultation.approved_count.
+    approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship(back_populates="clauses")
     section: Mapped[Section | None] = relationship(back_populates="clauses")

@@ -3,15 +3,21 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from ..comments.forms import CommentForm
-from ..comments.services import published_comment_counts, published_comments_for_clause, published_totals
+from ..comments.paging import clause_comment_page
+from ..comments.services import published_comment_counts
 from ..extensions import db
-from ..feedback.services import build_report
+from ..feedback.services import feedback_summary
 from ..inputs import page_arg
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
 from .services import (clause_by_number, listed_consultations, neighbour_clauses, public_consultation_by_slug,
                        sort_for_home)
+
+
+# Pages holding the comment form carry a CSRF token and a one-time submission token (and, after
+# an error, what the person typed): no cache, shared or not, may keep them for another request.
+NO_SHARED_CACHE = {"Cache-Control": "private, no-store"}
 
 
 def get_consultation(slug: str, *, with_structure: bool = False) -> Consultation:
@@ -27,8 +33,7 @@ def get_clause(consultation: Consultation, number: int) -> Clause:
 def index():
     now = now_utc()
     consultations = sort_for_home(list(db.session.scalars(listed_consultations())), now)
-    totals = published_totals()
-    counts = {c.id: totals.get(c.id, 0) for c in consultations}
+    counts = {c.id: c.approved_count for c in consultations}
     return render_template("consultations/index.html", consultations=consultations, counts=counts, at=now)
 
 
@@ -41,9 +46,10 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
             counts=published_comment_counts(consultation),
             form=form,
             at=now_utc(),
-            feedback_report=build_report(consultation) if consultation.feedback_is_published else None,
+            feedback_report=feedback_summary(consultation) if consultation.feedback_is_published else None,
         ),
         status,
+        NO_SHARED_CACHE,
     )
 
 
@@ -53,11 +59,9 @@ def notice(slug: str):
 
 
 def render_clause(consultation: Consultation, clause: Clause, form: CommentForm | None = None, status: int = 200):
-    comments = db.paginate(
-        published_comments_for_clause(clause),
-        page=page_arg(request.args),
-        per_page=current_app.config["COMMENTS_PER_PAGE"],
-        error_out=False,
+    comments = clause_comment_page(
+        clause, page_arg(request.args), current_app.config["COMMENTS_PER_PAGE"],
+        before=request.args.get("before"), with_items=consultation.show_approved_comments,
     )
     previous, following = neighbour_clauses(clause)
     return (
@@ -72,6 +76,7 @@ def render_clause(consultation: Consultation, clause: Clause, form: CommentForm 
             at=now_utc(),
         ),
         status,
+        NO_SHARED_CACHE,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -22,7 +22,7 @@ from ..consultations.models import Clause, Consultation, Section, WindowState
 from ..extensions import db
 from ..mail.commenters import enqueue_feedback_published
 from ..mail.services import absolute_url
-from ..moderation.models import DecisionOutcome
+from ..moderation.models import Decision, DecisionOutcome
 from ..timeutil import now_utc
 
 UNDECIDED = "undecided"
@@ -85,6 +85,29 @@ def received_comments(consultation: Consultation) -> Select:
         .options(selectinload(Comment.decision))
         .order_by(Comment.created_at, Comment.id)
     )
+
+
+@dataclass
+class FeedbackSummary:
+    """What the notice says of the published feedback: opinions received and their outcomes."""
+
+    received: int
+    outcomes: dict[str, int]  # every DecisionOutcome value plus "undecided"
+
+
+def feedback_summary(consultation: Consultation) -> FeedbackSummary:
+    """The notice's summary in one aggregate query, without loading the comments themselves."""
+    rows = db.session.execute(
+        select(Decision.outcome, func.count())
+        .select_from(Comment)
+        .outerjoin(Decision, Decision.comment_id == Comment.id)
+        .where(Comment.consultation_id == consultation.id, Comment.status != CommentStatus.SPAM.value)
+        .group_by(Decision.outcome)
+    )
+    outcomes = {o.value: 0 for o in DecisionOutcome} | {UNDECIDED: 0}
+    for outcome, count in rows:
+        outcomes[outcome or UNDECIDED] = outcomes.get(outcome or UNDECIDED, 0) + count
+    return FeedbackSummary(received=sum(outcomes.values()), outcomes=outcomes)
 
 
 def build_report(consultation: Consultation) -> FeedbackReport:
