@@ -74,23 +74,25 @@ def create_staff(app) -> None:
         db.session.commit()
 
 
-def comment_count(app, slug: str = SLUG) -> int:
+def comment_count(app, slug: str = SLUG, clause_number: int = CLAUSE) -> int:
+    """Approved comments on the clause (comments the POST bench adds wait in the queue)."""
     with app.app_context():
         return db.session.scalar(
-            select(func.count(Comment.id)).join(Consultation, Comment.consultation_id == Consultation.id)
-            .where(Consultation.slug == slug)
+            select(func.count(Comment.id)).join(Clause, Comment.clause_id == Clause.id)
+            .join(Consultation, Clause.consultation_id == Consultation.id)
+            .where(Consultation.slug == slug, Clause.number == clause_number, Comment.status == "approved")
         )
 
 
 def fill_to(app, total: int, slug: str = SLUG, clause_number: int = CLAUSE) -> int:
-    """Insert approved comments on one clause until the consultation holds `total`; returns how
-    many were inserted."""
+    """Insert approved comments on one clause until it holds `total`; returns how many were
+    inserted."""
     with app.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
         clause_id = db.session.scalar(
             select(Clause.id).where(Clause.consultation_id == consultation.id, Clause.number == clause_number)
         )
-        have = comment_count(app, slug)
+        have = comment_count(app, slug, clause_number)
         missing = max(total - have, 0)
         start = now_utc() - timedelta(days=1)
         table = Comment.__table__
