@@ -9,7 +9,7 @@ export FLASK_APP := app
 # per run, even where the environment says PYTHONDONTWRITEBYTECODE. Kept out of the tree.
 TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.cache/pycache
 
-.PHONY: run test test-all test-slow db seed translations messages clean
+.PHONY: run test test-all test-slow db seed translations messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: $(VENV)/.installed translations $(AXE)
 
 test-slow: $(VENV)/.installed translations $(AXE)
 	$(TEST_ENV) $(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+
+# Load test: the app's pages against a bare Flask hello (see README, Benchmarks).
+# BENCH_QUICK=1 for a short run; BENCH_DATABASE_URL=postgresql+psycopg://... (its schema is dropped).
+bench: $(VENV)/.installed translations
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/run.py
 
 # Re-extract UI strings after changing templates or code; then translate the new entries.
 messages: $(VENV)/.installed

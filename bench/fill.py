@@ -1,0 +1,114 @@
+"""A throwaway database for the bench: schema, seed, and many approved comments on one clause.
+
+The schema and the seed go through the real commands (`flask db upgrade`, `flask consultations
+seed`); comments are bulk-inserted through SQLAlchemy Core, thousands of rows per statement.
+"""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+
+from westlake_feedback import create_app
+from westlake_feedback.comments.models import Comment
+from westlake_feedback.consultations.models import Clause, Consultation
+from westlake_feedback.extensions import db
+from westlake_feedback.timeutil import now_utc
+
+SLUG = "xihu-2023-demo"
+CLAUSE = 12
+STAFF_EMAIL = "bench-admin@xihu.example"
+STAFF_PASSWORD = "Westlake-Bench-2026!"
+BATCH = 5000
+# Chinese bodies so the staff search (q=申报) has something to find in every fifth row.
+BODIES = (
+    "建议进一步明确申报条件和兑现时间,第{n}条意见。",
+    "资金拨付流程过长,希望压缩到三十个工作日以内({n})。",
+    "对本条表示支持,尤其是对小微企业的扶持力度({n})。",
+    "建议增加对高校毕业生创业的专项补贴条款({n})。",
+    "第十二条的适用范围不够清楚,请补充说明({n})。",
+)
+
+
+def database_url(given: str | None, workdir: Path) -> str:
+    """The given URL with its public schema dropped and recreated, else a new SQLite file."""
+    if not given:
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if given.startswith("postgresql"):
+        engine = create_engine(given)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    return given
+
+
+def bench_config(url: str, instance: Path) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-secret", "OUTBOX_DIR": str(instance / "outbox")}
+
+
+def make_app(url: str, instance: Path | None = None):
+    instance = instance or Path(tempfile.mkdtemp(prefix="wf-bench-"))
+    return create_app(bench_config(url, instance))
+
+
+def prepare(app) -> None:
+    """`flask db upgrade`, `flask consultations seed` and a staff admin to sign in with."""
+    runner = app.test_cli_runner()
+    for args in (["db", "upgrade"], ["consultations", "seed"]):
+        result = runner.invoke(args=args)
+        if result.exit_code != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed: {result.output}") from result.exception
+    create_staff(app)
+
+
+def create_staff(app) -> None:
+    from westlake_feedback.accounts.services import create_user
+
+    with app.app_context():
+        create_user(STAFF_EMAIL, "admin", STAFF_PASSWORD)
+        db.session.commit()
+
+
+def comment_count(app, slug: str = SLUG, clause_number: int = CLAUSE) -> int:
+    """Approved comments on the clause (comments the POST bench adds wait in the queue)."""
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count(Comment.id)).join(Clause, Comment.clause_id == Clause.id)
+            .join(Consultation, Clause.consultation_id == Consultation.id)
+            .where(Consultation.slug == slug, Clause.number == clause_number, Comment.status == "approved")
+        )
+
+
+def fill_to(app, total: int, slug: str = SLUG, clause_number: int = CLAUSE) -> int:
+    """Insert approved comments on one clause until it holds `total`; returns how many were
+    inserted."""
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+        clause_id = db.session.scalar(
+            select(Clause.id).where(Clause.consultation_id == consultation.id, Clause.number == clause_number)
+        )
+        have = comment_count(app, slug, clause_number)
+        missing = max(total - have, 0)
+        start = now_utc() - timedelta(days=1)
+        table = Comment.__table__
+        for first in range(have, have + missing, BATCH):
+            rows = []
+            for n in range(first, min(first + BATCH, have + missing)):
+                moment = start + timedelta(milliseconds=n)
+                rows.append({
+                    "consultation_id": consultation.id, "clause_id": clause_id,
+                    "stance": ("support", "oppose", "amend")[n % 3],
+                    "body": BODIES[n % len(BODIES)].format(n=n), "name": f"市民{n}",
+                    "identity_type": "individual", "email": f"citizen{n}@example.com",
+                    "consent_at": moment, "publish_name": n % 2 == 0, "channel": "web",
+                    "receipt_code": f"BN{n:08d}{secrets.token_hex(3).upper()}", "status": "approved",
+                    "created_at": moment, "moderated_at": moment, "locale": "zh_CN",
+                })
+            db.session.execute(insert(table), rows)
+            db.session.commit()
+        return missing

@@ -1,0 +1,17 @@
+"""The bench's fill and query-count code, run in-process at a tiny size so it cannot rot, and the
+query-count budget of the public pages: a constant, whatever the number of comments."""
+from bench import counts, fill
+
+
+def test_public_pages_run_a_constant_number_of_queries(seeded):
+    fill.create_staff(seeded)
+    fill.fill_to(seeded, 50)
+    assert fill.comment_count(seeded) == 50
+    small = counts.page_query_counts(seeded)
+    assert set(small) == set(counts.public_pages()) | set(counts.staff_pages())
+    assert all(n > 0 for n in small.values()), small
+
+    fill.fill_to(seeded, 500)
+    assert fill.comment_count(seeded) == 500
+    large = counts.page_query_counts(seeded, staff=False)
+    assert large == {name: small[name] for name in counts.public_pages()}
