@@ -43,7 +43,7 @@ test-slow: $(VENV)/.installed translations $(AXE)
 # Load test: the app's pages against a bare Flask hello (see README, Benchmarks).
 # BENCH_QUICK=1 for a short run; BENCH_DATABASE_URL=postgresql+psycopg://... (its schema is dropped).
 bench: $(VENV)/.installed translations
-	command -v wrk >/dev/null || apt-get install -y wrk
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 
 # Re-extract UI strings after changing templates or code; then translate the new entries.
