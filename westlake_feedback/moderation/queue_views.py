@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..accounts.access import ADMINS, EDITORS, STAFF, roles_required
-from ..comments.models import Channel, CommentStatus, IdentityType, Stance
+from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Consultation
 from ..consultations.services import all_consultations, consultation_by_slug
 from ..extensions import db
@@ -43,7 +44,7 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
     }
     if consultation is not None:
         context.update(
-            page=db.paginate(queue_query(consultation, filters), page=page_arg(request.args), per_page=PER_PAGE,
+            page=db.paginate(queue_query(consultation, filters).options(selectinload(Comment.decision)), page=page_arg(request.args), per_page=PER_PAGE,
                              error_out=False),
             counts=status_counts(consultation, filters),
             bulk_form=bulk_form or BulkForm(formdata=None),
