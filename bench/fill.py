@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 
 from westlake_feedback import create_app
+from westlake_feedback.comments.counts import recount_all
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Clause, Consultation
 from westlake_feedback.extensions import db
@@ -111,4 +112,6 @@ def fill_to(app, total: int, slug: str = SLUG, clause_number: int = CLAUSE) -> i
                 })
             db.session.execute(insert(table), rows)
             db.session.commit()
+        recount_all()  # a bulk Core INSERT bypasses the stored approved counts
+        db.session.commit()
         return missing

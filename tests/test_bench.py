@@ -15,3 +15,19 @@ def test_public_pages_run_a_constant_number_of_queries(seeded):
     assert fill.comment_count(seeded) == 500
     large = counts.page_query_counts(seeded, staff=False)
     assert large == {name: small[name] for name in counts.public_pages()}
+
+
+def test_filled_comments_are_in_the_stored_counts(seeded):
+    """The bench inserts through Core, past the session hook: it must recount, or the clause page
+    it measures would claim no comments (and paginate nothing)."""
+    from sqlalchemy import select
+
+    from westlake_feedback.consultations.models import Clause, Consultation
+    from westlake_feedback.extensions import db
+
+    fill.fill_to(seeded, 120)
+    with seeded.app_context():
+        stored = db.session.scalar(
+            select(Clause.approved_count).join(Consultation, Clause.consultation_id == Consultation.id)
+            .where(Consultation.slug == fill.SLUG, Clause.number == fill.CLAUSE))
+    assert stored == 120
