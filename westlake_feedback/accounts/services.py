@@ -6,15 +6,13 @@ another address is not affected, so an outsider cannot lock the office out of it
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..audit.services import record
 from ..extensions import db
+from ..privacy.iphash import hash_ip
 from ..timeutil import now_utc
 from .models import LoginFailure, Role, User
 from .passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -88,9 +86,9 @@ def set_role(user: User, role: str, *, by=None) -> None:
 
 
 def address_hash(address: str | None) -> str:
-    """The client address as a keyed hash, for counting failures without storing the address."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"login:" + (address or "").encode(), hashlib.sha256).hexdigest()
+    """The client address as the same rotating keyed hash comments get (privacy/iphash.py), for
+    counting failures without storing the address."""
+    return hash_ip(address) or ""
 
 
 def authenticate(email: str, password: str, address: str | None = None, at: datetime | None = None) -> User:
