@@ -13,7 +13,7 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-bind = os.environ.get("WESTLAKE_BIND", "127.0.0.1:5000")
+bind = "127.0.0.1:5000"  # behind nginx; `--bind` on the command line overrides
 
 # Processes: one per CPU. The work is Python (templates, forms) and holds the GIL, so a second
 # process per core only adds memory and context switches; WEB_CONCURRENCY overrides (the usual
