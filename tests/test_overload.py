@@ -53,6 +53,17 @@ def test_a_request_beyond_the_slots_gets_503_with_retry_after(gated):
     assert client.get(CLAUSE).status_code == 200  # slots free again
 
 
+def test_the_api_is_told_in_json(gated):
+    app, gate = gated
+    all_slots_taken(gate)
+    try:
+        response = app.test_client().get("/api/v1/consultations")
+    finally:
+        free_slots(gate)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "7"
+    assert response.get_json() == {"error": "overloaded"}
+
+
 def test_static_files_and_the_health_check_never_wait(gated):
     app, gate = gated
     client = app.test_client()

@@ -91,6 +91,10 @@ class InFlightLimit:
             raise
 
     def _busy(self, environ) -> Response:
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            response = Response('{"error": "overloaded"}', status=503, mimetype="application/json")
+            response.headers["Retry-After"] = str(self.retry_after)
+            return response
         with self.app.request_context(environ):
             kept = None
             if request.method == "POST" and request.endpoint in COMMENT_ENDPOINTS:
