@@ -69,6 +69,7 @@ class Browser:
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
+        self.last_headers: dict[str, str] = {}
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
@@ -83,6 +84,7 @@ class Browser:
             self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
             raise
         text = response.read().decode("utf-8", "replace")
+        self.last_headers = dict(response.getheaders())
         for header in response.msg.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -165,3 +167,85 @@ def post_comments(base: str, slug: str, clause: int, clients: int, duration: flo
     ordered = sorted(latencies) or [0.0]
     return PostResult(len(latencies) / elapsed, len(latencies), sum(errors.values()),
                       statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], errors)
+
+
+# A flash crowd ----------------------------------------------------------------------------
+
+@dataclass
+class SurgeResult:
+    clients: int
+    served: int  # 200 pages and 303 receipts
+    shed: int  # 429/503 with Retry-After
+    bad: int  # anything else: errors, or a 429/503 without Retry-After
+    served_per_s: float
+    served_p99_ms: float
+    shed_p99_ms: float
+    shed_max_ms: float
+    comments: int
+    bad_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def shed_share(self) -> float:
+        return self.shed / max(1, self.served + self.shed + self.bad)
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def surge(base: str, slug: str, clause: int, clients: int, duration: float) -> SurgeResult:
+    """`clients` browsers at once (e.g. 10x what the server can serve), each GETs the clause page
+    and POSTs its form, over and over, without pausing: a crowd that does not wait for Retry-After.
+    Each response is served (200/303), shed (429/503 with Retry-After) or bad (anything else)."""
+    page, action = f"/c/{slug}/clauses/{clause}", f"/c/{slug}/clauses/{clause}/comment"
+    served_ms: list[float] = []
+    shed_ms: list[float] = []
+    bad: dict[str, int] = {}
+    comments = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def timed(browser: Browser, method: str, path: str, body: str | None = None):
+        started = time.perf_counter()
+        status, html = browser.request(method, path, body)
+        elapsed = (time.perf_counter() - started) * 1000
+        return status, html, elapsed, browser.last_headers
+
+    def client(number: int) -> None:
+        browser, n = Browser(base), 0
+        while time.monotonic() < stop:
+            n += 1
+            try:
+                status, html, ms, headers = timed(browser, "GET", page)
+                if status == 200:
+                    data = {**form_tokens(html), "stance": "amend", "identity_type": "individual", "consent": "y",
+                            "body": f"高峰意见{number}-{n}:建议进一步明确申报条件和兑现时间。",
+                            "email": f"surge{number}@example.com", "website": ""}
+                    with lock:
+                        served_ms.append(ms)
+                    status, html, ms, headers = timed(browser, "POST", action, urlencode(data))
+                    if status == 303:
+                        with lock:
+                            served_ms.append(ms)
+                            comments[0] += 1
+                        continue
+                if status in (429, 503) and headers.get("Retry-After"):
+                    with lock:
+                        shed_ms.append(ms)
+                    continue
+                kind = f"{status} without Retry-After" if status in (429, 503) else f"status {status}"
+            except Exception as error:  # noqa: BLE001 - counted, and the client carries on
+                kind = str(error)[:40] or type(error).__name__
+            with lock:
+                bad[kind] = bad.get(kind, 0) + 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return SurgeResult(clients, len(served_ms), len(shed_ms), sum(bad.values()), len(served_ms) / elapsed,
+                       _p99(served_ms), _p99(shed_ms), max(shed_ms or [0.0]), comments[0], bad)

@@ -5,6 +5,7 @@ bench/results-<db>.md.
 Settings (environment): BENCH_DATABASE_URL (PostgreSQL; its public schema is DROPPED first;
 default a temp SQLite file), BENCH_SIZES (default 1000,100000), BENCH_QUICK=1 (1000,10000 and
 shorter runs), BENCH_DURATION (wrk seconds per page), BENCH_POST_DURATION, BENCH_CLIENTS (16),
+BENCH_SURGE_CLIENTS (the flash crowd; default 10x BENCH_CLIENTS),
 BENCH_POST_CLAUSE (the clause whose form the POST clients fill in; default 1).
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ def settings() -> dict:
         "duration": int(os.environ.get("BENCH_DURATION") or (3 if quick else 10)),
         "post_duration": int(os.environ.get("BENCH_POST_DURATION") or (5 if quick else 10)),
         "clients": int(os.environ.get("BENCH_CLIENTS") or 16),
+        "surge_clients": int(os.environ.get("BENCH_SURGE_CLIENTS") or 10 * int(os.environ.get("BENCH_CLIENTS") or 16)),
         "post_clause": int(os.environ.get("BENCH_POST_CLAUSE") or 1),
         "url": os.environ.get("BENCH_DATABASE_URL") or None,
     }
@@ -71,10 +73,19 @@ def measure_size(app, url, workdir, size, config, log) -> list[str]:
                              f"{100 * result.requests_per_s / hello.requests_per_s:.1f}%", queries[name],
                              f"{bad} non-2xx/errors" if bad else ""))
         posted = load.post_comments(base, fill.SLUG, config["post_clause"], config["clients"], config["post_duration"])
+        crowd = load.surge(base, fill.SLUG, config["post_clause"], config["surge_clients"], config["post_duration"])
     say(f"comment POST: {posted.comments_per_s:.1f}/s, {posted.errors} errors {posted.error_kinds or ''}")
     lines.append(row(f"{size:,}", f"comment GET form + POST, {config['clients']} clients (clause {config['post_clause']})",
                      f"{posted.comments_per_s:.1f} comments/s", f"{posted.p50_ms:.1f}", f"{posted.p99_ms:.1f}", "—",
                      "—", f"{posted.comments:,} comments, {posted.errors} errors"))
+    say(f"flash crowd, {crowd.clients} clients: {crowd.served_per_s:.1f} served/s, {100 * crowd.shed_share:.0f}% shed, "
+        f"shed p99 {crowd.shed_p99_ms:.0f} ms (max {crowd.shed_max_ms:.0f}), {crowd.bad} bad {crowd.bad_kinds or ''}")
+    lines.append(row(f"{size:,}", f"flash crowd: {crowd.clients} clients ({crowd.clients // config['clients']}x), "
+                     f"GET form + POST, no pause", f"{crowd.served_per_s:.1f} served req/s", "—",
+                     f"{crowd.served_p99_ms:.1f}", "—", "—",
+                     f"{crowd.comments:,} comments; {100 * crowd.shed_share:.0f}% of responses shed (429/503 + "
+                     f"Retry-After), shed p99 {crowd.shed_p99_ms:.0f} ms, max {crowd.shed_max_ms:.0f} ms; "
+                     f"{crowd.bad} other"))
     jobs = [*timings.exports(app), timings.report(app), timings.digest(app)]
     for job in jobs:
         say(f"{job.work}: {job.seconds:.2f} s, {job.rows:,} rows")
@@ -102,7 +113,8 @@ def main() -> None:
     header = [
         f"Benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {kind}, {os.cpu_count()} CPUs "
         f"({platform.machine()}, {platform.python_implementation()} {platform.python_version()}); "
-        f"gunicorn.conf.py with {gunicorn_conf.get('workers')} workers for the app and the hello; "
+        f"gunicorn.conf.py with {gunicorn_conf.get('workers')} {gunicorn_conf.get('worker_class', 'sync')} workers "
+        f"({gunicorn_conf.get('threads', 1)} threads) for the app and the hello; "
         f"wrk -t2 -c16 -d{config['duration']}s --latency; "
         f"command: `{'BENCH_QUICK=1 ' if config['quick'] else ''}make bench`"
         + (" with BENCH_DATABASE_URL" if config["url"] else ""),

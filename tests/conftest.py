@@ -71,6 +71,9 @@ def make_app(database_url: str, instance_path: Path, **overrides):
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        # The test client never closes its responses, so load shedding (overload.py) would run
+        # out of slots; its tests turn it on with MAX_IN_FLIGHT.
+        "MAX_IN_FLIGHT": 0,
     }
     if database_url.startswith("postgresql"):
         # Commits need not wait for PostgreSQL's WAL flush: only a crash of the server would tell.

@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    from .overload import init_overload
+
+    init_overload(app)  # outermost: a shed request costs no session, database or view
     return app
 
 

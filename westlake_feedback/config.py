@@ -32,6 +32,11 @@ class Config:
     RECEIPT_RATE_LIMIT = "30 per 10 minutes"  # receipt codes looked up and not found
     LOGIN_RATE_LIMIT = "20 per 15 minutes"  # failed logins
     API_RATE_LIMIT = "120 per minute"
+    # Load shedding (westlake_feedback/overload.py): requests running at once per web process; one
+    # more waits up to IN_FLIGHT_WAIT seconds for a slot, then gets 503 with Retry-After. 0: off.
+    MAX_IN_FLIGHT = 4
+    IN_FLIGHT_WAIT = 0.5
+    OVERLOAD_RETRY_AFTER = 5  # seconds, sent as Retry-After and said on the page
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     # Privacy (see README, Privacy): contact details are kept this many days after a
     # consultation closes, then removed by `flask privacy purge` / the worker's daily job.

@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..mail.addresses import email_validators
+from ..i18n import CachedFormTranslations
 from ..inputs import trim, visible_length
 from .models import IdentityType, Stance
 
@@ -50,6 +51,9 @@ class ChoiceRadioField(RadioField):
 
 
 class CommentForm(FlaskForm):
+    class Meta(CachedFormTranslations):
+        pass
+
     stance = ChoiceRadioField(
         _l("您的态度"),
         choices=Stance.choices,

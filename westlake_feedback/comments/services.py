@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
@@ -84,18 +85,28 @@ def submit_comment(
             submission_token=data.token,
             locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
         )
+        # The receipt is rendered before anything is written: on SQLite the write lock is taken by
+        # the first INSERT and held to the commit, so the transaction holds it only for the two
+        # INSERTs and the commit (no template rendering inside).
+        with db.session.no_autoflush:
+            receipt = commenter_mail.render_receipt(comment) if commenter_mail.wants_receipt(comment) else None
         db.session.add(comment)
+        code = comment.receipt_code
         try:
             db.session.flush()  # the id keys the receipt mail
-            commenter_mail.enqueue_receipt(comment)  # same transaction: no comment without its receipt, nor the reverse
+            # Same transaction: no comment without its receipt, nor the reverse.
+            commenter_mail.enqueue_receipt(comment, receipt, new=True)
             db.session.commit()
-            return comment
         except IntegrityError:
             db.session.rollback()
             existing = find_by_token(data.token)
             if existing is not None:  # a concurrent double submit won the race
                 return existing
-            # otherwise a receipt-code collision: draw again
+            continue  # otherwise a receipt-code collision: draw again
+        # The commit expired the object; the receipt page's redirect needs only its code, which
+        # is known: no SELECT to reload the row just written.
+        set_committed_value(comment, "receipt_code", code)
+        return comment
     raise RuntimeError("could not allocate a receipt code")
 
 

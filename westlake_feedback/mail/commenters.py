@@ -13,10 +13,9 @@ from .models import MessageKind, OutboxMessage
 from .services import absolute_url, enqueue, mail_locale, recipient_locale, render_mail
 
 
-def enqueue_receipt(comment: Comment) -> OutboxMessage | None:
-    """A receipt for a comment that gave an email address; none for spam. The comment needs an id."""
-    if not comment.email or comment.status == CommentStatus.SPAM.value:
-        return None
+def render_receipt(comment: Comment) -> tuple[str, str, str]:
+    """Subject, text and HTML of a comment's receipt. Needs no id: it can be rendered before the
+    comment is flushed, so that no write lock is held while templates render."""
     consultation = comment.consultation
     locale = recipient_locale(comment.locale)
     context = {
@@ -28,9 +27,24 @@ def enqueue_receipt(comment: Comment) -> OutboxMessage | None:
     with mail_locale(locale):
         subject = _("【意见回执】您的意见已收到,回执编号 %(code)s", code=comment.receipt_code)
     text, html = render_mail("receipt", locale, **context)
+    return subject, text, html
+
+
+def wants_receipt(comment: Comment) -> bool:
+    return bool(comment.email) and comment.status != CommentStatus.SPAM.value
+
+
+def enqueue_receipt(comment: Comment, rendered: tuple[str, str, str] | None = None,
+                    *, new: bool = False) -> OutboxMessage | None:
+    """A receipt for a comment that gave an email address; none for spam. The comment needs an id.
+    `rendered` is render_receipt()'s result if already made; `new` says the comment was just
+    inserted, so no receipt can exist for it yet (no look-up for a duplicate)."""
+    if not wants_receipt(comment):
+        return None
+    subject, text, html = rendered or render_receipt(comment)
     return enqueue(
         MessageKind.RECEIPT, [comment.email], subject, text, html,
-        dedupe_key=f"receipt:{comment.id}", at=comment.created_at,
+        dedupe_key=f"receipt:{comment.id}", at=comment.created_at, known_new=new,
     )
 
 

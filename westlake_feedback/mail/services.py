@@ -76,10 +76,12 @@ def enqueue(
     dedupe_key: str | None = None,
     attachments: Iterable[MailAttachment] = (),
     at: datetime | None = None,
+    known_new: bool = False,
 ) -> OutboxMessage:
     """Add a message to the session (no commit). With a dedupe_key already in the outbox, the
-    existing message is returned and nothing is added."""
-    if dedupe_key is not None:
+    existing message is returned and nothing is added; `known_new` skips that look-up when the
+    caller knows the key cannot exist yet (the unique index still guards it)."""
+    if dedupe_key is not None and not known_new:
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing

@@ -1,0 +1,108 @@
+"""The comment POST runs a fixed number of SQL statements and one durable write transaction,
+however many comments exist (query counts, not times: see bench/ for throughput)."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from helpers import form_tokens, seed, valid_comment
+from westlake_feedback.extensions import db
+
+CLAUSE = "/c/xihu-2023-demo/clauses/12"
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.I)
+
+
+@contextmanager
+def recording(app):
+    """Statements sent to the app's engine, and for each commit the write statements it closed."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    transactions: list[list[str]] = []
+    pending: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+        if WRITE.match(statement):
+            pending.append(statement.split("(")[0].strip())
+
+    def commit(conn):
+        if pending:
+            transactions.append(list(pending))
+        pending.clear()
+
+    def rollback(conn):
+        pending.clear()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+    try:
+        yield statements, transactions
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "commit", commit)
+        event.remove(engine, "rollback", rollback)
+
+
+def post_one(app, client, n: int):
+    page = client.get(CLAUSE)
+    assert page.status_code == 200
+    data = {**form_tokens(page.get_data(as_text=True)),
+            **valid_comment(body=f"第{n}条意见:建议明确资金拨付的时间节点。", email=f"p{n}@example.com")}
+    with recording(app) as (statements, transactions):
+        response = client.post(f"{CLAUSE}/comment", data=data)
+    assert response.status_code == 303
+    return list(statements), list(transactions)
+
+
+@pytest.mark.parametrize("limits", [False, True], ids=["no-limits", "database-limits"])
+def test_comment_post_statements_and_write_transactions_stay_constant(app_factory, limits):
+    app = app_factory(RATELIMIT_ENABLED=limits, RATELIMIT_STORAGE_URI="database://",
+                      COMMENT_RATE_LIMIT="1000 per 10 minutes")
+    seed(app)
+    client = app.test_client()
+    post_one(app, client, 0)  # the month's IP-hash key is made on the first comment
+    first, first_tx = post_one(app, client, 1)
+    for n in range(2, 25):
+        post_one(app, client, n)
+    later, later_tx = post_one(app, client, 99)
+    assert len(later) == len(first), "\n".join(later)
+    assert later_tx == first_tx
+    durable = [tx for tx in later_tx if any("comments" in s for s in tx)]
+    # One transaction holds the comment and its receipt mail, nothing else and nothing twice.
+    assert durable == [["INSERT INTO comments", "INSERT INTO outbox_messages"]]
+    if limits:
+        # The counter hit is its own (short, not fsynced) transaction, before the view runs.
+        assert later_tx[0][0].startswith("INSERT INTO rate_limits") and len(later_tx) == 2
+        # + PRAGMA synchronous=NORMAL/FULL around it on SQLite, SET LOCAL synchronous_commit on PG.
+        assert len(later) == (9 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 8), \
+            "\n".join(later)
+    else:
+        assert later_tx == durable
+        assert len(later) == 6, "\n".join(later)
+    # No SELECT of the row just written (the receipt redirect knows its code) and no look-up of a
+    # receipt mail that cannot exist yet.
+    assert not any(s.lstrip().startswith("SELECT outbox_messages") for s in later)
+    assert sum(s.lstrip().startswith("SELECT comments") for s in later) == 1  # the replay check
+
+
+def test_rate_limit_hit_commits_without_fsync_on_sqlite(app_factory, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only (PostgreSQL: SET LOCAL synchronous_commit TO OFF)")
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="database://",
+                      COMMENT_RATE_LIMIT="1000 per 10 minutes")
+    seed(app)
+    client = app.test_client()
+    statements, _ = post_one(app, client, 1)
+    hit = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO rate_limits"))
+    assert statements[hit - 1] == "PRAGMA synchronous=NORMAL"
+    after = [s for s in statements[hit + 1:] if not s.startswith("DELETE FROM rate_limits")]  # the purge
+    assert after[0] == "PRAGMA synchronous=FULL"
+    # ... and the comment's own transaction is FULL again: every pooled connection says so.
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
