@@ -45,7 +45,8 @@ def iter_rows(consultation_id: int, filters: QueueFilters, show_contact: bool) -
     context = ExportContext.load(consultation_id, show_contact)
     query = export_query(db.session.get(Consultation, consultation_id), filters)
     getters = [column.value for column in COLUMNS]
-    result = db.session.execute(query, execution_options={"stream_results": True, "yield_per": BATCH})
+    # The session's connection (its transaction) but Core execution: no ORM result processing.
+    result = db.session.connection().execute(query.execution_options(stream_results=True, yield_per=BATCH))
     try:
         for partition in result.partitions():
             for row in partition:
