@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,7 @@ def main() -> None:
             lines.append(line)
     print()
     print("\n".join(lines))
+    shutil.rmtree(workdir, ignore_errors=True)  # the SQLite file of a million comments is 0.5 GB
 
 
 if __name__ == "__main__":

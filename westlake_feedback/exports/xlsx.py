@@ -6,7 +6,7 @@ autofilter with its hidden `_xlnm._FilterDatabase` name). Rows go straight into 
 sheet part of a temporary file as they come, so memory stays flat and the cost per cell is one
 string format. Measured on this project's 2-core machine: openpyxl's write-only mode with
 styled cells took about 65 s for 100,000 comments and xlsxwriter's constant-memory mode spent
-about 23 µs of CPU per cell (over 40 s), against the 30 s target. xlsxwriter's constant-memory
+over 20 µs of CPU per cell (over 40 s), against the 30 s target. xlsxwriter's constant-memory
 mode also writes a string that starts with "<r>" and ends with "</r>" into the XML unescaped
 (it takes it for a rich string), which would let a comment inject a formula cell.
 
