@@ -132,3 +132,103 @@ def test_search_reads_the_index(corpus, q):
         else:
             assert "ix_comments_search_grams" in plan, plan
         db.session.rollback()
+
+
+FILTER_SETS = [
+    {}, {"status": "pending"}, {"section": 1}, {"clause": 2}, {"clause": 0}, {"stance": "amend"},
+    {"identity": "company"}, {"channel": "letter"}, {"decision": "decided"}, {"decision": "undecided"},
+    {"decision": "adopted"}, {"since": "2026-01-01", "until": "2026-12-31"}, {"q": "申报"}, {"q": "申报条件"},
+    {"status": "approved", "clause": 2, "stance": "amend"},
+    {"status": "pending", "channel": "letter", "identity": "individual", "decision": "undecided", "q": "资金"},
+    {"section": 1, "decision": "not_adopted", "since": "2026-01-01", "q": "申"},
+    {"sort": "oldest", "status": "rejected", "stance": "oppose"},
+    {"sort": "oldest", "q": "报"},
+]
+
+
+def _statements(consultation, args):
+    from werkzeug.datastructures import MultiDict
+
+    from westlake_feedback.moderation import queue
+
+    f = QueueFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
+    yield "page", queue.queue_query(consultation, f, joined=False).limit(51)
+    captured = []
+    real = db.session.execute
+    db.session.execute = lambda statement, *a, **k: captured.append(statement) or real(statement, *a, **k)
+    try:
+        queue.status_counts(consultation, f)
+    finally:
+        del db.session.execute
+    yield "counts", captured[0]
+
+
+@pytest.mark.parametrize("args", FILTER_SETS, ids=lambda a: "&".join(f"{k}={v}" for k, v in a.items()) or "none")
+def test_every_filter_reads_an_index_in_queue_order(corpus, args):
+    """No full scan of comments and no sort: the page reads along an index in the queue's order,
+    and the capped counts along (consultation_id, status, ...)."""
+    app, consultation_id, _ids = corpus
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        for name, statement in _statements(consultation, args):
+            plan = _plan(statement)
+            if db.engine.dialect.name == "sqlite":
+                assert "SCAN comments" not in plan and "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)
+            else:
+                assert "Seq Scan on comments" not in plan, (name, plan)
+                if name == "page":
+                    assert "Sort" not in plan.split("->")[1], (name, plan)  # the Limit reads an ordered scan
+            db.session.rollback()
+
+
+def test_counts_are_capped_and_pages_still_walk(corpus, login_as, monkeypatch):
+    from westlake_feedback.moderation import queue
+
+    app, _consultation_id, ids = corpus
+    moderator = login_as("moderator")
+    monkeypatch.setattr(queue, "COUNT_CAP", 4)
+    monkeypatch.setattr(queue, "PER_PAGE", 3)
+    html = moderator.get(f"/staff/c/{SLUG}/comments").get_data(as_text=True)
+    assert "超过4条意见,第1页" in html and '<span class="count">4+</span>' in html
+    assert "下一页" in html
+    monkeypatch.setattr(queue, "SEARCH_COUNT_CAP", 2)
+    html = moderator.get(f"/staff/c/{SLUG}/comments?q=申报").get_data(as_text=True)
+    assert "超过2条意见" in html  # four comments match; counted up to three
+    html = moderator.get(f"/staff/c/{SLUG}/comments?q=申报&page=2").get_data(as_text=True)
+    assert "第2页" in html and "上一页" in html
+    html = moderator.get(f"/staff/c/{SLUG}/comments?q=资金").get_data(as_text=True)
+    assert "共1条意见" in html
+
+
+def test_the_migration_indexes_comments_already_stored(tmp_path):
+    """Upgrading a SQLite database that holds comments back-fills the FTS table."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from westlake_feedback import create_app
+
+    path = tmp_path / "old.sqlite3"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="20261202_flat_pages")
+        db.engine.dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO consultations (slug, title, notice_text, opens_at, closes_at, preamble, closing_text,"
+            " is_demo, show_approved_comments, created_at, updated_at) VALUES ('old', 'T', '',"
+            " '2023-03-14 16:00:00', '2023-03-22 16:00:00', '', '', 0, 1, '2023-03-01', '2023-03-01')")
+        for code, body in (("XH-2222-2222", "早已提交的申报意见"), ("XH-3333-3333", "另一条")):
+            connection.execute(
+                "INSERT INTO comments (consultation_id, stance, body, identity_type, channel, receipt_code,"
+                f" status, created_at) VALUES (1, 'amend', '{body}', 'individual', 'web', '{code}', 'pending',"
+                " '2023-03-15 01:00:00')")
+    with app.app_context():
+        upgrade()
+        consultation = db.session.get(Consultation, 1)
+        assert len(indexed_ids(consultation, "申报")) == 1
+        assert len(indexed_ids(consultation, "提交的申报")) == 1
+        assert len(indexed_ids(consultation, "条")) == 1
+        db.session.remove()
+        db.engine.dispose()
