@@ -72,11 +72,11 @@ def search_condition(q: str, dialect: str, ids: Select | None = None) -> ColumnE
 def _fts_rowids(q: str):
     if len(q) >= 3:
         phrase = '"' + q.replace('"', '""') + '"'
-        return select(column("rowid")).select_from(table(FTS_TABLE)).where(text(f"{FTS_TABLE} MATCH :phrase")
+        return select(column("rowid").label("id")).select_from(table(FTS_TABLE)).where(text(f"{FTS_TABLE} MATCH :phrase")
                                                                           .bindparams(phrase=phrase))
     prefix = fold(q)
     term = column("term")
-    return select(column("doc")).select_from(table(FTS_VOCAB)).where(term >= prefix, term < prefix + TOP)
+    return select(column("doc").label("id")).select_from(table(FTS_VOCAB)).where(term >= prefix, term < prefix + TOP)
 
 
 def fold(q: str) -> str:
