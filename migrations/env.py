@@ -94,6 +94,10 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The staff search index (FTS5 tables, an expression GIN index) is kept by its migration alone.
+    from westlake_feedback.moderation.search import include_name
+
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -41,7 +41,8 @@ def statements(app, client, url: str) -> int:
     return len(seen)
 
 
-@pytest.mark.parametrize("url", [QUEUE, f"{QUEUE}?decision=decided", f"{QUEUE}?q=资金&sort=clause"])
+@pytest.mark.parametrize("url", [QUEUE, f"{QUEUE}?decision=decided", f"{QUEUE}?q=资金&sort=clause", f"{QUEUE}?q=拨付的时间",
+                                 f"{QUEUE}?q=资&status=pending&decision=adopted"])
 def test_queue_statements_do_not_grow_with_the_comments_listed(seeded, login_as, url):
     moderator = login_as("moderator")
     add_comments(seeded, 4)

@@ -98,7 +98,9 @@ class CommentStatus(LabelledEnum):
 class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
-        Index("ix_comments_consultation_status_created", "consultation_id", "status", "created_at"),
+        # The staff queue (moderation/queue.py), newest or oldest first, with and without a status.
+        Index("ix_comments_consultation_status_created_id", "consultation_id", "status", "created_at", "id"),
+        Index("ix_comments_consultation_created", "consultation_id", "created_at", "id"),
         # The clause page's listing: approved comments of one clause, newest first (a backward scan).
         Index("ix_comments_clause_status_created", "clause_id", "status", "created_at", "id"),
     )

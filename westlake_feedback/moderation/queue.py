@@ -1,11 +1,13 @@
 """The moderation queue: which comments of a consultation match the filters, in which order."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Clause, Consultation, Section
@@ -13,9 +15,12 @@ from ..extensions import db
 from ..inputs import day_arg, parse_int
 from ..timeutil import local_midnight
 from .models import Decision, DecisionOutcome
+from .search import candidate_ids, search_condition
 
 PER_PAGE = 50
 SEARCH_MAX = 100
+COUNT_CAP = 10_000  # counts beyond it show as "10,000+"
+SEARCH_COUNT_CAP = 1_000  # with a search: "1,000+"
 WHOLE_DRAFT = 0  # the clause filter value for comments on the whole draft
 
 SORTS = {
@@ -86,74 +91,143 @@ def _number(value: str | None, allow_zero: bool = False) -> int | None:
     return parse_int(value, 0 if allow_zero else 1, 999_999)
 
 
-def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True) -> Select:
-    query = (
-        query.outerjoin(Clause, Comment.clause_id == Clause.id)
-        .outerjoin(Decision, Decision.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation.id)
-    )
+def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True,
+              joined: bool = True, search_ids: Select | None = None) -> Select:
+    """The filters as conditions on comments. `joined` also outer-joins the clause and the decision
+    (the exports load them from the same rows); without it every filter is a condition on comments
+    alone (an IN or EXISTS on an indexed key), so the queue reads along its ordering index."""
+    if joined:
+        query = query.outerjoin(Clause, Comment.clause_id == Clause.id).outerjoin(Decision, Decision.comment_id == Comment.id)
+    query = query.where(Comment.consultation_id == consultation.id)
     if with_status and f.status:
         query = query.where(Comment.status == f.status)
     if f.section is not None:
         section_ids = select(Section.id).where(Section.consultation_id == consultation.id, Section.number == f.section)
-        query = query.where(Clause.section_id.in_(section_ids))
+        query = query.where(Comment.clause_id.in_(select(Clause.id).where(Clause.section_id.in_(section_ids))))
     if f.clause == WHOLE_DRAFT:
         query = query.where(Comment.clause_id.is_(None))
     elif f.clause is not None:
-        query = query.where(Clause.number == f.clause)
+        # Clause numbers are unique in a consultation: an equality, so (clause_id, status, created_at,
+        # id) can give the order.
+        query = query.where(Comment.clause_id == select(Clause.id).where(
+            Clause.consultation_id == consultation.id, Clause.number == f.clause).scalar_subquery())
     for column, value in ((Comment.stance, f.stance), (Comment.identity_type, f.identity), (Comment.channel, f.channel)):
         if value:
             query = query.where(column == value)
+    decided = select(Decision.id).where(Decision.comment_id == Comment.id).exists()
     if f.decision == DECIDED:
-        query = query.where(Decision.id.is_not(None))
+        query = query.where(decided)
     elif f.decision == UNDECIDED:
-        query = query.where(Decision.id.is_(None))
+        query = query.where(~decided)
     elif f.decision:
-        query = query.where(Decision.outcome == f.decision)
+        query = query.where(Comment.id.in_(select(Decision.comment_id).where(Decision.outcome == f.decision)))
     if f.since:
         query = query.where(Comment.created_at >= local_midnight(f.since))
     if f.until:
         query = query.where(Comment.created_at < local_midnight(f.until + timedelta(days=1)))
     if f.q:
         # A substring match: works for Chinese without word segmentation. Never phone or email.
-        query = query.where(
-            or_(
-                Comment.body.icontains(f.q, autoescape=True),
-                Comment.published_body.icontains(f.q, autoescape=True),
-                Comment.name.icontains(f.q, autoescape=True),
-                Comment.organisation.icontains(f.q, autoescape=True),
-                Comment.receipt_code == f.q.upper(),
-            )
-        )
+        query = query.where(search_condition(f.q, _dialect(), search_ids))
     return query
 
 
-def queue_query(consultation: Consultation, f: QueueFilters) -> Select:
-    query = _filtered(select(Comment), consultation, f)
+def queue_query(consultation: Consultation, f: QueueFilters, *, joined: bool = True) -> Select:
+    query = _filtered(select(Comment), consultation, f, joined=joined)
     if f.sort == "oldest":
         return query.order_by(Comment.created_at.asc(), Comment.id.asc())
     if f.sort == "clause":
+        if not joined:
+            query = query.outerjoin(Clause, Comment.clause_id == Clause.id)
         # Comments on the whole draft first, as the published report lists them.
         return query.order_by(Clause.position.asc().nulls_first(), Comment.created_at.asc(), Comment.id.asc())
     return query.order_by(Comment.created_at.desc(), Comment.id.desc())
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def count_cap(f: QueueFilters) -> int:
+    """Counts stop there: under a search each counted row is also matched exactly."""
+    return SEARCH_COUNT_CAP if f.q else COUNT_CAP
+
+
 def status_counts(consultation: Consultation, f: QueueFilters) -> dict[str, int]:
-    """Comments per status under every filter except the status one."""
-    query = _filtered(select(Comment.status, func.count(Comment.id)).select_from(Comment), consultation, f,
-                      with_status=False).group_by(Comment.status)
-    counts = {status.value: 0 for status in CommentStatus}
-    counts.update({status: count for status, count in db.session.execute(query)})
-    return counts
+    """Comments per status under every filter except the status one, each counted up to
+    count_cap + 1 (shown as "10,000+"): one statement, each count bounded by an index range. A
+    search reads its candidates from the index once (a materialized CTE) for all four."""
+    cap = count_cap(f)
+    search_ids = None
+    if f.q:
+        ids = candidate_ids(f.q, _dialect())
+        if ids is not None:
+            shared = ids.cte("search_candidates").prefix_with("MATERIALIZED")
+            search_ids = select(shared.c[0])
+    base = _filtered(select(Comment.id), consultation, f, with_status=False, joined=False, search_ids=search_ids)
+    columns = [
+        select(func.count()).select_from(base.where(Comment.status == status.value).limit(cap + 1).subquery())
+        .scalar_subquery().label(status.value)
+        for status in CommentStatus
+    ]
+    return dict(db.session.execute(select(*columns)).one()._mapping)
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue, read as PER_PAGE + 1 rows (the extra one says whether a next page
+    exists); `total` comes from the capped status counts, never from count(*) over the filters."""
+
+    items: list[Comment]
+    page: int
+    per_page: int
+    total: int
+    has_next: bool
+    cap: int = COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def pages(self) -> int:
+        known = math.ceil(min(self.total, self.cap) / self.per_page)
+        return max(known, self.page + 1 if self.has_next else self.page if self.items else 0)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def queue_page(consultation: Consultation, f: QueueFilters, page: int, counts: dict[str, int]) -> QueuePage:
+    query = (queue_query(consultation, f, joined=False).options(selectinload(Comment.decision))
+             .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
+    rows = list(db.session.scalars(query))
+    total = counts[f.status] if f.status else sum(counts.values())
+    return QueuePage(items=rows[:PER_PAGE], page=page, per_page=PER_PAGE, total=total,
+                     has_next=len(rows) > PER_PAGE, cap=count_cap(f))
+
+
+def count_label(count: int, cap: int = COUNT_CAP) -> str:
+    """A count as shown: exact up to the cap, beyond it "10,000+"."""
+    return f"{cap:,}+" if count > cap else str(count)
 
 
 def pending_counts() -> dict[int, int]:
-    rows = db.session.execute(
-        select(Comment.consultation_id, func.count(Comment.id))
-        .where(Comment.status == CommentStatus.PENDING.value)
-        .group_by(Comment.consultation_id)
-    )
-    return {consultation_id: count for consultation_id, count in rows}
+    """Pending comments per consultation, each counted along (consultation_id, status, ...) alone
+    (a GROUP BY over comments would read every comment of every consultation)."""
+    pending = (select(func.count(Comment.id))
+               .where(Comment.consultation_id == Consultation.id, Comment.status == CommentStatus.PENDING.value)
+               .scalar_subquery())
+    return {consultation_id: count for consultation_id, count in db.session.execute(select(Consultation.id, pending))
+            if count}
 
 
 def busiest_consultation(consultations: list[Consultation], pending: dict[int, int]) -> Consultation | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..accounts.access import ADMINS, EDITORS, STAFF, roles_required
-from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
+from ..comments.models import Channel, CommentStatus, IdentityType, Stance
 from ..consultations.models import Consultation
 from ..consultations.services import all_consultations, consultation_by_slug
 from ..extensions import db
@@ -17,8 +16,8 @@ from . import bp
 from .forms import BulkForm, VisibilityForm
 from .models import DecisionOutcome, RejectionReason
 from .queue import (
-    PER_PAGE, SORTS, WHOLE_DRAFT, QueueFilters, busiest_consultation, decision_filter_choices, pending_counts,
-    queue_query, status_counts,
+    SORTS, WHOLE_DRAFT, QueueFilters, busiest_consultation, count_cap, count_label, decision_filter_choices, pending_counts,
+    queue_page, status_counts,
 )
 from .services import BULK_ACTIONS, ModerationError, bulk_moderate, set_comment_visibility
 
@@ -43,10 +42,10 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
         "at": now_utc(),
     }
     if consultation is not None:
+        counts = status_counts(consultation, filters)
         context.update(
-            page=db.paginate(queue_query(consultation, filters).options(selectinload(Comment.decision)), page=page_arg(request.args), per_page=PER_PAGE,
-                             error_out=False),
-            counts=status_counts(consultation, filters),
+            page=queue_page(consultation, filters, page_arg(request.args), counts),
+            counts=counts, all_count=sum(counts.values()), count_label=count_label, count_cap=count_cap(filters),
             bulk_form=bulk_form or BulkForm(formdata=None),
             statuses=CommentStatus, stances=Stance, identities=IdentityType, channels=Channel,
             sorts=SORTS, decision_choices=decision_filter_choices(), whole_draft=WHOLE_DRAFT,
