@@ -17,7 +17,7 @@ from .services import FeedbackRefused, build_report, publish_feedback, unpublish
 
 
 @bp.get("/c/<slug>/feedback")
-@cached_page
+@cached_page(per_minute=False)  # a closed consultation: no time left, no window to open
 def public(slug: str):
     consultation = db.first_or_404(public_consultation_by_slug(slug))
     if not consultation.feedback_is_published:

@@ -45,6 +45,9 @@ def init_pagecache(app: Flask) -> None:
     if redis_url:
         shared = RedisStore(redis_url, app.config.get("PAGE_CACHE_KEY_PREFIX") or "westlake:",
                             int(app.config.get("PAGE_CACHE_TTL") or 300))
+    # First of all before_request hooks: a hit needs none of the others (login, CSRF checks only
+    # concern sessions that are never served from the cache).
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve_from_cache)
     app.extensions["pagecache"] = Store(LocalStore(int(app.config.get("PAGE_CACHE_SIZE") or 256)), shared)
     # Two sites sharing one Redis never see each other's pages, even at equal versions.
     app.extensions["pagecache_site"] = hashlib.blake2b(
@@ -61,10 +64,10 @@ def _cacheable_request() -> bool:
     return not session or session.keys() <= SESSION_KEYS_OK
 
 
-def page_key(version: int) -> str:
+def page_key(version: int, per_minute: bool = True) -> str:
     raw = "\x1f".join((
         current_app.extensions["pagecache_site"], request.endpoint or "", str(version),
-        str(int(time.time() // 60)), select_locale(), request.scheme, request.host,
+        str(int(time.time() // 60)) if per_minute else "", select_locale(), request.scheme, request.host,
         request.path, request.query_string.decode("latin-1"),
     ))
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
@@ -101,7 +104,7 @@ def _respond(entry: Entry, hit: bool) -> Response:
         if request.if_none_match.contains(entry.etag):
             response = Response(status=304)
         else:
-            response = Response(entry.body, content_type=entry.content_type)
+            response = Response(entry.encoded, content_type=entry.content_type)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = REVALIDATE
     response.headers["Vary"] = "Cookie"
@@ -115,20 +118,38 @@ def _new_form_token() -> str:
     return new_form_token()
 
 
-def cached_page(view):
-    """Serve `view` (a public GET page) from the page cache; see the module's docstring."""
+_KEY = "_pagecache_key"
+
+
+def _serve_from_cache():
+    """A hit, answered before the view and the other hooks run; on a miss the key is left for
+    the view's wrapper, which renders and keeps the page."""
+    view = current_app.view_functions.get(request.endpoint)
+    per_minute = getattr(view, "page_cache_per_minute", None)
+    if per_minute is None or not _cacheable_request():
+        return None
+    version = current_version()
+    if version is None:
+        return None
+    key = page_key(version, per_minute)
+    entry = store().get(key)
+    if entry is not None:
+        return _respond(entry, hit=True)
+    setattr(g, _KEY, key)
+    return None
+
+
+def cached_page(view=None, *, per_minute: bool = True):
+    """Serve `view` (a public GET page) from the page cache; see the module's docstring.
+    `per_minute=False` for a page that shows no time left and no window state."""
+    if view is None:
+        return lambda actual: cached_page(actual, per_minute=per_minute)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not _cacheable_request():
+        key = g.pop(_KEY, None)  # set by _serve_from_cache when the page was not kept
+        if key is None:
             return view(*args, **kwargs)
-        version = current_version()
-        if version is None:
-            return view(*args, **kwargs)
-        key = page_key(version)
-        entry = store().get(key)
-        if entry is not None:
-            return _respond(entry, hit=True)
         tokens.start_noting()
         response = make_response(view(*args, **kwargs))
         entry = _to_entry(response)
@@ -137,4 +158,5 @@ def cached_page(view):
         store().put(key, entry)
         return _respond(entry, hit=False)
 
+    wrapped.page_cache_per_minute = per_minute
     return wrapped

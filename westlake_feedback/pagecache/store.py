@@ -8,6 +8,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,11 @@ class Entry:
     content_type: str
     has_tokens: bool
     etag: str
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """The body as sent (pages without tokens are sent as kept, encoded once)."""
+        return self.body.encode()
 
     def dumps(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False).encode()
