@@ -3,6 +3,7 @@ shows a moderator's decision at once (also on another app instance on the same d
 one query on a hit, and tells browsers and proxies how they may keep it."""
 from __future__ import annotations
 
+import os
 import re
 
 from sqlalchemy import event, select
@@ -17,6 +18,7 @@ SLUG = "xihu-2023-demo"
 CLAUSE_12 = f"/c/{SLUG}/clauses/12"
 NOTICE = f"/c/{SLUG}/"
 FULL = f"/c/{SLUG}/full"
+REDIS_URL = os.environ.get("WESTLAKE_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 PAGES = ["/", NOTICE, CLAUSE_12, f"{CLAUSE_12}?page=2", FULL]
 
 
@@ -172,3 +174,36 @@ def test_the_cache_can_be_switched_off(seeded, app_factory):
     plain = app_factory(PAGE_CACHE_ENABLED=False)
     for _ in range(2):
         assert "X-Page-Cache" not in plain.test_client().get(CLAUSE_12).headers
+
+
+def test_a_page_with_a_token_it_did_not_see_rendered_is_never_kept(seeded, app, monkeypatch):
+    import westlake_feedback.comments.forms as forms
+
+    monkeypatch.setattr(forms, "note_form_token", lambda token: None)  # a form that forgets to say
+    pages = [app.test_client().get(CLAUSE_12) for _ in range(2)]
+    assert all("X-Page-Cache" not in page.headers for page in pages)
+    assert form_tokens(text_of(pages[0]))["token"] != form_tokens(text_of(pages[1]))["token"]
+
+
+def test_with_redis_another_node_gets_the_page_another_rendered(seeded, app_factory):
+    import secrets
+
+    import pytest
+
+    redis = pytest.importorskip("redis").Redis.from_url(REDIS_URL)
+    try:
+        redis.ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    prefix = f"westlake-test-{secrets.token_hex(6)}:"
+    try:
+        node_a, node_b = (app_factory(PAGE_CACHE_REDIS_URL=REDIS_URL, PAGE_CACHE_KEY_PREFIX=prefix) for _ in range(2))
+        first = node_a.test_client().get(CLAUSE_12)
+        assert first.headers["X-Page-Cache"] == "miss"
+        assert list(redis.scan_iter(f"{prefix}page:*"))
+        shared = node_b.test_client().get(CLAUSE_12)
+        assert shared.headers["X-Page-Cache"] == "hit"  # rendered by node A, kept in Redis
+        assert form_tokens(text_of(shared))["token"] != form_tokens(text_of(first))["token"]
+    finally:
+        for key in redis.scan_iter(f"{prefix}*"):
+            redis.delete(key)

@@ -19,6 +19,7 @@ the language cookie and the session change the page.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from functools import wraps
 
@@ -32,6 +33,8 @@ from .version import current_version
 
 CSRF_MARK = "\x00csrf\x00"  # control characters never reach a page (westlake_feedback/inputs.py)
 TOKEN_MARK = "\x00token\x00"
+# A hidden token input whose value is not one of the placeholders (checked before a page is kept).
+_UNMARKED_TOKEN = re.compile(r'<input[^>]*\bname="(?:csrf_token|token)"[^>]*\bvalue="(?!\x00)[^"]')
 # Flask-Login marks any session "_fresh"=False (and may note an "_id"); neither means a signed-in user.
 SESSION_KEYS_OK = frozenset({"csrf_token", "_fresh", "_id"})
 NO_STORE = "private, no-store"
@@ -86,6 +89,8 @@ def _to_entry(response: Response) -> Entry | None:
         body = body.replace(csrf, CSRF_MARK)
     for token in tokens.noted_form_tokens():
         body = body.replace(token, TOKEN_MARK)
+    if _UNMARKED_TOKEN.search(body):
+        return None  # a token this module did not see rendered: never share it
     has_tokens = CSRF_MARK in body or TOKEN_MARK in body
     etag = "" if has_tokens else hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
     return Entry(body=body, content_type=response.content_type, has_tokens=has_tokens, etag=etag)
