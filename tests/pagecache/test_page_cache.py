@@ -207,3 +207,11 @@ def test_with_redis_another_node_gets_the_page_another_rendered(seeded, app_fact
     finally:
         for key in redis.scan_iter(f"{prefix}*"):
             redis.delete(key)
+
+
+def test_the_next_minute_renders_afresh(seeded, app, one_minute):
+    client = app.test_client()
+    assert client.get(CLAUSE_12).headers["X-Page-Cache"] == "miss"
+    assert client.get(CLAUSE_12).headers["X-Page-Cache"] == "hit"
+    one_minute.frozen += 60  # the time left and the window state are shown to the minute
+    assert client.get(CLAUSE_12).headers["X-Page-Cache"] == "miss"
