@@ -90,7 +90,8 @@ def test_limit_cache_and_outbox_hold_across_two_nodes(app, nodes, database_url, 
     for base in (node_a, node_b, node_b):
         status, page, headers = fetch(reader, base + CLAUSE)
         assert status == 200 and "经两台服务器验证的第十二条意见。" not in page
-    assert headers.get("X-Page-Cache") == "hit"
+    # (A hit on the last one unless a minute boundary fell between them: not asserted, the machine
+    # running the test may be slow.)
     approve(sign_in(node_a), node_a, pending)
     status, page, headers = fetch(reader, node_b + CLAUSE)
     assert "经两台服务器验证的第十二条意见。" in page and headers.get("X-Page-Cache") == "miss"
