@@ -18,14 +18,14 @@ depends_on = None
 
 def upgrade():
     # Read by every cached public page (westlake_feedback/pagecache/); bumped in the same
-    # transaction as the change by westlake_feedback/pagecache/version.py.
-    table = op.create_table(
+    # transaction as the change by westlake_feedback/pagecache/version.py, whose first bump
+    # inserts the row at a random version (no row yet: pages are rendered, not cached).
+    op.create_table(
         "content_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.BigInteger(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_versions")),
     )
-    op.bulk_insert(table, [{"id": 1, "version": 1}])
 
 
 def downgrade():
