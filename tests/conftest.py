@@ -97,6 +97,12 @@ def _migrated(database_url, instance_path):
     return True
 
 
+def forget_cached_pages(app) -> None:
+    """Rows written with Core INSERTs or deleted wholesale (replay, empty) bypass the session hooks
+    that bump the content version: pages the shared app cached before are dropped."""
+    app.extensions["pagecache"].local.clear()
+
+
 class SessionDatabase:
     """The session's database and the app shared by tests that need no special config."""
 
@@ -158,6 +164,7 @@ class SessionDatabase:
             _db.session.remove()
             with _db.engine.begin() as connection:
                 recording.replay(connection)
+        forget_cached_pages(app)
 
     def empty(self) -> None:
         """Delete every row (through the shared app's engine: its pool stays connected)."""
@@ -166,6 +173,7 @@ class SessionDatabase:
             _db.session.remove()
             with _db.engine.begin() as connection:
                 empty_all(connection)
+        forget_cached_pages(app)
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,11 @@ def repr_sans_time(row: tuple) -> str:
     return repr([(key, value) for key, value in row if not hasattr(value, "tzinfo")])
 
 
+# The page cache's content version starts at a random value whenever its row is (re)created, so
+# that no page cached before can match again (westlake_feedback/pagecache/version.py).
+RANDOM_BY_DESIGN = {("content_versions", "version")}
+
+
 def assert_same(built: dict, replayed: dict) -> None:
     assert built.keys() == replayed.keys()
     for name in built:
@@ -57,7 +62,7 @@ def assert_same(built: dict, replayed: dict) -> None:
             for (key, value), (_, value2) in zip(one, other):
                 if hasattr(value, "tzinfo") and value is not None and value2 is not None:
                     assert abs(value - value2) < timedelta(minutes=5), (name, key, value, value2)
-                else:
+                elif (name, key) not in RANDOM_BY_DESIGN:
                     assert value == value2, (name, key)
 
 

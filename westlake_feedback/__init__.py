@@ -114,6 +114,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     init_login(app)
     limiter.init_app(app)
+    from .pagecache import init_pagecache
+
+    init_pagecache(app)
 
 
 def register_blueprints(app: Flask) -> None:

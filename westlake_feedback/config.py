@@ -37,6 +37,13 @@ class Config:
     MAX_IN_FLIGHT = 4
     IN_FLIGHT_WAIT = 0.5
     OVERLOAD_RETRY_AFTER = 5  # seconds, sent as Retry-After and said on the page
+    # Rendered public pages (westlake_feedback/pagecache/): an LRU of this many pages per process,
+    # and Redis at WESTLAKE_REDIS_URL (or PAGE_CACHE_REDIS_URL) shared by every process and node.
+    PAGE_CACHE_ENABLED = True
+    PAGE_CACHE_SIZE = 256
+    PAGE_CACHE_REDIS_URL = None
+    PAGE_CACHE_KEY_PREFIX = "westlake:"  # one per site when several share a Redis
+    PAGE_CACHE_TTL = 300  # seconds a page stays in Redis (keys change every minute anyway)
     API_CORS_ORIGINS: list[str] = []  # CORS is off unless origins are listed
     # Privacy (see README, Privacy): contact details are kept this many days after a
     # consultation closes, then removed by `flask privacy purge` / the worker's daily job.

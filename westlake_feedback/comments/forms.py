@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..mail.addresses import email_validators
 from ..i18n import CachedFormTranslations
 from ..inputs import trim, visible_length
+from ..pagecache.tokens import note_form_token
 from .models import IdentityType, Stance
 
 BODY_MIN, BODY_MAX = 5, 2000
@@ -32,6 +33,11 @@ def compact_phone(value: str) -> str:
 # Shared by every form that asks for an email (web comments, offline intake, the consultation's
 # contact mailbox): addresses are checked the way the mail system will send them.
 EMAIL_VALIDATORS = email_validators()
+
+
+def new_form_token() -> str:
+    """The one-time submission token of one rendered comment form (Comment.submission_token)."""
+    return secrets.token_urlsafe(24)
 
 
 class ChoiceRadioField(RadioField):
@@ -96,7 +102,8 @@ class CommentForm(FlaskForm):
     @classmethod
     def fresh(cls) -> "CommentForm":
         form = cls(formdata=None)
-        form.token.data = secrets.token_urlsafe(24)
+        form.token.data = new_form_token()
+        note_form_token(form.token.data)  # a cached copy of the page gets a new one per visitor
         return form
 
     # Names stay in Chinese order of the form; labels above are what people see.

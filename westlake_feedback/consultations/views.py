@@ -8,6 +8,7 @@ from ..comments.services import published_comment_counts
 from ..extensions import db
 from ..feedback.services import feedback_summary
 from ..inputs import page_arg
+from ..pagecache import cached_page
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
@@ -30,6 +31,7 @@ def get_clause(consultation: Consultation, number: int) -> Clause:
 
 
 @bp.get("/")
+@cached_page
 def index():
     now = now_utc()
     consultations = sort_for_home(list(db.session.scalars(listed_consultations())), now)
@@ -54,6 +56,7 @@ def render_notice(consultation: Consultation, form: CommentForm | None = None, s
 
 
 @bp.get("/c/<slug>/")
+@cached_page
 def notice(slug: str):
     return render_notice(get_consultation(slug, with_structure=True))
 
@@ -81,12 +84,14 @@ def render_clause(consultation: Consultation, clause: Clause, form: CommentForm 
 
 
 @bp.get("/c/<slug>/clauses/<int:number>")
+@cached_page
 def clause(slug: str, number: int):
     consultation = get_consultation(slug)
     return render_clause(consultation, get_clause(consultation, number))
 
 
 @bp.get("/c/<slug>/full")
+@cached_page
 def full(slug: str):
     consultation = get_consultation(slug, with_structure=True)
     return render_template(

@@ -9,6 +9,7 @@ from ..accounts.access import ADMINS, roles_required
 from ..consultations.models import Consultation, WindowState
 from ..consultations.services import consultation_by_slug, public_consultation_by_slug
 from ..extensions import db
+from ..pagecache import cached_page
 from ..timeutil import now_utc
 from . import bp
 from .forms import FeedbackForm, UnpublishForm
@@ -16,6 +17,7 @@ from .services import FeedbackRefused, build_report, publish_feedback, unpublish
 
 
 @bp.get("/c/<slug>/feedback")
+@cached_page(per_minute=False)  # a closed consultation: no time left, no window to open
 def public(slug: str):
     consultation = db.first_or_404(public_consultation_by_slug(slug))
     if not consultation.feedback_is_published:
