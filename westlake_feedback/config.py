@@ -64,3 +64,4 @@ class Config:
     # The background worker and its jobs.
     WORKER_INTERVAL = 30
     DIGEST_CLOSE_GRACE_SECONDS = 120  # wait after a window closes so in-flight comments commit
+    DIGEST_LIST_LIMIT = 200  # comments a digest writes out in full; it counts and links the rest
