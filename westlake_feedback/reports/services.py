@@ -1,86 +1,21 @@
 """Report versions: load the data from the database, build, store, and hand out files."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import traceback
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
 
-from ..comments.models import Comment
-from ..consultations.models import Clause, Consultation
+from ..consultations.models import Consultation
 from ..extensions import db
 from ..timeutil import now_utc
 from .build import build_all, total_steps
-from .data import ClauseInfo, ClauseResponseInfo, ReportComment, ReportInput, SectionInfo
+from .loading import load_report_input, participant_key  # noqa: F401  (used by privacy and the tests)
 from .models import Report, ReportStatus
 
 log = logging.getLogger(__name__)
 STALE_BUILD = timedelta(minutes=30)  # a build this old was cut off (worker killed): queue it again
-
-
-def participant_key(comment: Comment) -> str | None:
-    """Who wrote it, as far as we can tell: email, phone, IP, name; after the privacy purge removed
-    those, the pseudonym it left in their place."""
-    if comment.participant_ref:
-        return comment.participant_ref
-    for value in (comment.email, comment.phone, comment.ip_hash, comment.name):
-        if value:
-            return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:24]
-    return None
-
-
-def load_report_input(consultation: Consultation, version: int, at: datetime | None = None) -> ReportInput:
-    from ..moderation.models import ClauseResponse, Decision  # noqa: F401  (relationships used below)
-
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.consultation_id == consultation.id)
-        .options(selectinload(Comment.clause).selectinload(Clause.section), selectinload(Comment.decision))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    clauses = db.session.scalars(
-        select(Clause).where(Clause.consultation_id == consultation.id)
-        .options(selectinload(Clause.section), selectinload(Clause.response)).order_by(Clause.position)
-    ).all()
-    return ReportInput(
-        title=consultation.title,
-        slug=consultation.slug,
-        issuer=consultation.issuer,
-        opens_at=consultation.opens_at,
-        closes_at=consultation.closes_at,
-        generated_at=at or now_utc(),
-        version=version,
-        sections=[SectionInfo(s.number, s.label, s.heading, s.lead_department) for s in consultation.sections],
-        clauses=[ClauseInfo(c.number, c.label, c.title, c.section.number if c.section else None) for c in clauses],
-        clause_responses=[ClauseResponseInfo(c.number, c.response.text) for c in clauses if c.response],
-        comments=[_report_comment(c) for c in comments],
-    )
-
-
-def _report_comment(comment: Comment) -> ReportComment:
-    clause, decision = comment.clause, comment.decision
-    section = clause.section if clause else None
-    return ReportComment(
-        receipt_code=comment.receipt_code,
-        section_number=section.number if section else None,
-        section_heading=section.heading if section else None,
-        clause_number=clause.number if clause else None,
-        clause_label=clause.label if clause else None,
-        clause_title=clause.title if clause else None,
-        stance=comment.stance,
-        identity_type=comment.identity_type,
-        channel=comment.channel,
-        status=comment.status,
-        created_at=comment.created_at,
-        body=comment.public_body,
-        name_public=None,  # no commenter agreed to have a name published
-        decision=decision.outcome if decision else None,
-        response=decision.response if decision else "",
-        participant_key=participant_key(comment),
-    )
 
 
 def next_version(consultation: Consultation) -> int:
