@@ -162,21 +162,6 @@ def run_digest(consultation: Consultation, kind: DigestKind, *, slot_date: date 
 
 # Close of the window ---------------------------------------------------------------
 
-def build_close_report(consultation: Consultation):
-    """Build the close-of-window report in its own transactions, before the notice is claimed.
-    A failed build must not hold up the notice: it goes out without the attachment."""
-    from ..reports.services import build, request_report
-
-    try:
-        report = request_report(consultation, "close")
-        db.session.commit()
-        return build(report)
-    except Exception:
-        log.exception("close-of-window report for %s failed; the notice goes without it", consultation.slug)
-        db.session.rollback()
-        return None
-
-
 def report_attachments(report, now: datetime) -> list[MailAttachment]:
     """The report's Word and Excel versions, attached to the close notice."""
     if report is None:
@@ -230,7 +215,13 @@ def send_close_notice(consultation: Consultation, now: datetime | None = None) -
         return None
     if consultation.close_notice_sent_at is not None:
         return None
-    report = build_close_report(consultation)
+    from ..reports.jobs import close_report
+
+    report, finished = close_report(consultation)
+    if not finished:
+        return None  # another worker is building the report: the notice waits for it
+    if report.status != "done":
+        report = None  # the build failed: the notice goes without the attachments
     claimed = db.session.execute(
         update(Consultation)
         .where(Consultation.id == consultation.id, Consultation.close_notice_sent_at.is_(None))

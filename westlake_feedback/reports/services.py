@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from ..consultations.models import Consultation
 from ..extensions import db
@@ -15,7 +14,6 @@ from .loading import load_report_input, participant_key  # noqa: F401  (used by 
 from .models import Report, ReportStatus
 
 log = logging.getLogger(__name__)
-STALE_BUILD = timedelta(minutes=30)  # a build this old was cut off (worker killed): queue it again
 
 
 def next_version(consultation: Consultation) -> int:
@@ -33,12 +31,15 @@ def request_report(consultation: Consultation, trigger: str, by=None) -> Report:
 
 
 def build(report: Report, progress=None) -> Report:
-    """Build every format of a report row and store them; commits progress as it goes."""
-    report_input = load_report_input(report.consultation, report.version)
-    report.status, report.started_at = ReportStatus.BUILDING.value, now_utc()
-    report.progress_total, report.progress_done = total_steps(report_input), 0
-    report.comment_count = len(report_input.comments)
-    db.session.commit()
+    """Build every format of a report row and store them; commits progress as it goes. A row not
+    yet claimed (the CLI, the bench) is claimed first. The lease is renewed with every progress
+    commit, so only a build that stopped (a killed worker) lets it run out; see jobs.py. A build
+    that raises is marked failed with the error and the exception goes on to the caller."""
+    from .jobs import claim, lease_until
+
+    if report.status != ReportStatus.BUILDING.value:
+        if claim(report.id) is None:
+            raise RuntimeError(f"report {report.id} is {report.status}, not queued: someone else builds it")
     last_saved = {"done": -1}
 
     def track(done: int, total: int, stage: str) -> None:
@@ -46,51 +47,46 @@ def build(report: Report, progress=None) -> Report:
             progress(done, total, stage)
         if done - last_saved["done"] >= max(1, total // 20) or done == total:
             report.progress_done, report.progress_total, report.progress_stage = done, total, stage
+            report.lease_expires_at = lease_until()
             db.session.commit()
             last_saved["done"] = done
 
     try:
+        report_input = load_report_input(report.consultation, report.version)
+        report.progress_total, report.progress_done = total_steps(report_input), 0
+        report.comment_count = len(report_input.comments)
+        report.lease_expires_at = lease_until()
+        db.session.commit()
         files = build_all(report_input, progress=track)
     except Exception:
         db.session.rollback()
         report.status, report.error = ReportStatus.FAILED.value, traceback.format_exc(limit=5)
-        report.finished_at = now_utc()
+        report.finished_at, report.lease_expires_at = now_utc(), None
         db.session.commit()
         raise
     report.html, report.docx, report.xlsx = files["html"], files["docx"], files["xlsx"]
-    report.status, report.finished_at = ReportStatus.DONE.value, now_utc()
+    report.status, report.finished_at, report.lease_expires_at = ReportStatus.DONE.value, now_utc(), None
     report.progress_done = report.progress_total
     db.session.commit()
     return report
 
 
 def build_queued_reports(limit: int = 2) -> int:
-    """Worker job: claim queued (or stale) reports one at a time and build them."""
+    """Worker job (the reports thread): release builds whose lease ran out, then claim queued
+    reports one at a time and build them."""
+    from .jobs import claim, release_dead_builds
+
+    release_dead_builds()
     built = 0
-    stale = now_utc() - STALE_BUILD
-    db.session.execute(
-        update(Report).where(Report.status == ReportStatus.BUILDING.value, Report.started_at < stale)
-        .values(status=ReportStatus.QUEUED.value)
-    )
-    db.session.commit()
     for _ in range(limit):
-        candidate = db.session.scalar(
-            select(Report.id).where(Report.status == ReportStatus.QUEUED.value).order_by(Report.id).limit(1)
-        )
-        if candidate is None:
+        report = claim()
+        if report is None:
             break
-        claimed = db.session.execute(
-            update(Report).where(Report.id == candidate, Report.status == ReportStatus.QUEUED.value)
-            .values(status=ReportStatus.BUILDING.value, started_at=now_utc())
-        )
-        db.session.commit()
-        if claimed.rowcount != 1:
-            continue  # another worker took it
         try:
-            build(db.session.get(Report, candidate))
+            build(report)
             built += 1
         except Exception:
-            log.exception("report %s failed", candidate)
+            log.exception("report %s failed", report.id)
     return built
 
 
