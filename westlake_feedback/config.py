@@ -76,3 +76,8 @@ class Config:
     # The background worker and its jobs.
     WORKER_INTERVAL = 30
     DIGEST_CLOSE_GRACE_SECONDS = 120  # wait after a window closes so in-flight comments commit
+    # Report builds run in the worker's own reports thread (or `flask worker --only reports`).
+    REPORT_POLL_SECONDS = 5  # how often that thread looks for queued versions
+    REPORT_LEASE_SECONDS = 300  # a build that has not committed progress for this long is taken for dead
+    REPORT_MAX_ATTEMPTS = 3  # claims of one version before a build cut off again and again is failed
+    DIGEST_LIST_LIMIT = 200  # comments a digest writes out in full; it counts and links the rest

@@ -1,15 +1,27 @@
 """The long-running background process (`flask worker`).
 
 Jobs register themselves in JOBS; each must be idempotent, so a restart or a second worker
-never repeats or skips work. Every round runs, in order: the digests due at their times, the
-close-of-window work, and the outbox drain that sends what those (and web requests) enqueued;
-once a day (PRIVACY_PURGE_INTERVAL) also the privacy purge. Cron users run the same jobs with
-`flask digests send`, `flask outbox drain` and `flask privacy purge`.
+never repeats or skips work. They run in two lanes, each in its own thread, so that a long job in
+one never holds up the other:
+
+- **mail** (the main thread, every WORKER_INTERVAL seconds): the digests due at their times, the
+  outbox drain that sends what they (and web requests) enqueued, and once a day
+  (PRIVACY_PURGE_INTERVAL) the privacy purge;
+- **reports** (a second thread, every REPORT_POLL_SECONDS): the close-of-window work (it builds
+  the close report, then enqueues the final digest and the close notice for the mail lane to
+  send) and the report versions staff queued (see reports/jobs.py). A report of 100,000 comments
+  takes tens of seconds; the outbox keeps draining meanwhile.
+
+`flask worker --only mail` / `--only reports` runs one lane per process instead (e.g. reports on
+another machine). `--once` runs every job of the chosen lanes once, in registration order, in this
+thread. Cron users run the same jobs with `flask digests send`, `flask reports run-queued`,
+`flask outbox drain` and `flask privacy purge`.
 """
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,15 +31,16 @@ from flask.cli import with_appcontext
 
 log = logging.getLogger("westlake_feedback.worker")
 
-JOBS: list[tuple[str, Callable[[], object]]] = []
+LANES = ("mail", "reports")
+JOBS: list[tuple[str, Callable[[], object], str]] = []  # (name, function, lane)
 # Jobs that run less often than every round: name -> config key of the seconds between runs.
 EVERY: dict[str, str] = {}
 _last_run: dict[str, float] = {}  # name -> time.monotonic() of the last run in this process
 
 
-def job(name: str, every: str | None = None):
+def job(name: str, every: str | None = None, lane: str = "mail"):
     def register(func):
-        JOBS.append((name, func))
+        JOBS.append((name, func, lane))
         if every:
             EVERY[name] = every
         return func
@@ -42,12 +55,13 @@ def _due(name: str) -> bool:
     return last is None or time.monotonic() - last >= current_app.config[EVERY[name]]
 
 
-def run_jobs_once() -> dict[str, object]:
+def run_jobs_once(lanes: tuple[str, ...] = LANES) -> dict[str, object]:
+    """Every due job of the given lanes, once, in this thread (within an app context)."""
     from .extensions import db
 
     results = {}
-    for name, func in JOBS:
-        if not _due(name):
+    for name, func, lane in JOBS:
+        if lane not in lanes or not _due(name):
             continue
         _last_run[name] = time.monotonic()
         try:
@@ -68,14 +82,14 @@ def scheduled_digests():
     return len(send_due_digests())
 
 
-@job("close-of-window")
+@job("close-of-window", lane="reports")
 def close_of_window():
     from .digests.schedule import send_due_close_notices
 
     return len(send_due_close_notices())
 
 
-@job("reports")
+@job("reports", lane="reports")
 def queued_reports():
     from .reports.services import build_queued_reports
 
@@ -103,27 +117,58 @@ def privacy_purge():
     return result
 
 
+def _lane_loop(app, lanes: tuple[str, ...], interval: float, stopping: threading.Event) -> None:
+    while not stopping.is_set():
+        try:
+            with app.app_context():
+                run_jobs_once(lanes)
+        except Exception:  # never let the lane's thread die: log and go on with the next round
+            log.exception("worker round (%s) failed", "+".join(lanes))
+        stopping.wait(interval)
+
+
+def run_worker(app, stopping: threading.Event, *, lanes: tuple[str, ...] = LANES, interval: float | None = None,
+               report_interval: float | None = None) -> None:
+    """Run the lanes until `stopping` is set: the mail lane in this thread, the reports lane in
+    a thread of its own. On return a build may still be running in that (daemon) thread: when
+    the process exits it stops, its lease runs out and another round builds it again."""
+    interval = interval or app.config["WORKER_INTERVAL"]
+    report_interval = report_interval or app.config["REPORT_POLL_SECONDS"]
+    threads = []
+    if "reports" in lanes:
+        reports = threading.Thread(target=_lane_loop, args=(app, ("reports",), report_interval, stopping),
+                                   name="worker-reports", daemon=True)
+        reports.start()
+        threads.append(reports)
+    if "mail" in lanes:
+        _lane_loop(app, ("mail",), interval, stopping)
+    else:
+        stopping.wait()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
 @click.command("worker")
-@click.option("--interval", type=float, default=None, help="Seconds between rounds (default 30).")
+@click.option("--interval", type=float, default=None, help="Seconds between mail rounds (default 30).")
 @click.option("--once", is_flag=True, help="Run every job once and exit.")
+@click.option("--only", type=click.Choice(LANES), default=None, help="Run one lane only (default: both, in two threads).")
 @with_appcontext
-def worker_command(interval: float | None, once: bool):
+def worker_command(interval: float | None, once: bool, only: str | None):
     """Run background jobs until stopped (SIGTERM or Ctrl-C)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    interval = interval or current_app.config.get("WORKER_INTERVAL", 30)
-    stopping = {"now": False}
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(threadName)s %(levelname)s %(message)s")
+    lanes = (only,) if only else LANES
+    if once:
+        run_jobs_once(lanes)
+        return
+    app = current_app._get_current_object()
+    stopping = threading.Event()
 
     def stop(*_args):
-        stopping["now"] = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker started: %d job(s), every %ss", len(JOBS), interval)
-    while not stopping["now"]:
-        run_jobs_once()
-        if once:
-            break
-        deadline = time.monotonic() + interval
-        while not stopping["now"] and time.monotonic() < deadline:
-            time.sleep(0.5)
+    log.info("worker started: lanes %s, %d job(s), mail every %ss", "+".join(lanes),
+             sum(1 for *_, lane in JOBS if lane in lanes), interval or app.config["WORKER_INTERVAL"])
+    run_worker(app, stopping, lanes=lanes, interval=interval)
     log.info("worker stopped")

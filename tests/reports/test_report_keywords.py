@@ -43,3 +43,31 @@ def test_order_is_count_then_word_and_does_not_depend_on_input_order():
 def test_n_limits_the_list_and_empty_text_is_fine():
     assert len(top_keywords(["人才公寓租金太高，养老服务补贴，停车位不足，学校食堂卫生"], n=3)) == 3
     assert top_keywords(["", "的了吗", "   "]) == []
+
+
+def test_segmenting_block_by_block_gives_exactly_jiebas_words():
+    """tokens() segments each block of Han text once (cached) instead of jieba.lcut on the whole
+    text; the words and their order must be the same, and so must the counts over many texts."""
+    import jieba
+
+    from westlake_feedback.reports.keywords import count_keywords, keep
+
+    texts = [
+        "2023年预算49亿元，第三十条 30% 的 和 http://www.example.com/abc?id=7 abc123 ＡＩ 和 5G 产业",
+        "人才公寓租金太高！建议：加快建设保障性租赁住房（第12条）；\n\t停车位不足。",
+        "对本条表示支持,尤其是对小微企业的扶持力度(12345)。",
+        "資金撥付流程過長，希望壓縮到三十個工作日以內。𠀀𠀁 㐀㐁 鿕鿖 GDP增长7.5%以上",
+        "",
+        "   ",
+    ]
+    for text in texts:
+        import unicodedata
+
+        folded = unicodedata.normalize("NFKC", text)
+        assert tokens(text) == [t.strip() for t in jieba.lcut(folded) if keep(t)]
+    many = texts * 50 + [f"第{n}条:建议加大扶持力度,资金拨付流程过长({n})。" for n in range(200)]
+    expected: dict = {}
+    for text in many:
+        for word in tokens(text):
+            expected[word] = expected.get(word, 0) + 1
+    assert dict(count_keywords(many)) == expected

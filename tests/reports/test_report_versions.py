@@ -109,3 +109,28 @@ def test_close_notice_carries_the_report(seeded, app):
         assert report.trigger == "close" and report.mailed_at is not None and report.status == "done"
         assert send_due_close_notices() == []  # idempotent: no second notice, no second report
         assert db.session.scalar(select(func.count()).select_from(Report)) == 1
+
+
+def test_the_close_notice_waits_while_another_worker_builds_the_report(seeded):
+    from westlake_feedback.digests.schedule import send_due_close_notices
+    from westlake_feedback.reports.jobs import claim
+    from westlake_feedback.reports.services import build, request_report
+
+    add_comments(seeded)
+    with seeded.app_context():
+        consultation = demo(seeded)
+        consultation.created_at = now_utc() - timedelta(days=3)
+        consultation.opens_at = now_utc() - timedelta(days=2)
+        consultation.closes_at = now_utc() - timedelta(minutes=10)
+        db.session.commit()
+        report = request_report(consultation, "close")
+        db.session.commit()
+        assert claim(report.id) is not None  # another worker's reports thread is building it
+        assert send_due_close_notices() == []
+        assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "close_notice")).all() == []
+        assert demo(seeded).close_notice_sent_at is None
+        build(report)  # ...and finishes
+        assert len(send_due_close_notices()) == 1
+        notice = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "close_notice")).one()
+        assert sorted(a.filename for a in notice.attachments) == [f"{DEMO}-report-v1.docx", f"{DEMO}-report-v1.xlsx"]
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 1  # not built twice

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..comments.models import Channel, Comment, CommentStatus, Stance
-from ..consultations.models import Clause, Consultation, Section
+from ..consultations.models import Clause, Consultation
 from ..extensions import db
 from ..mail.models import MessageKind
 from ..mail.services import MailAttachment, absolute_url, clean_recipients, enqueue, mail_locale, render_mail
 from ..mail.transport import uses_smtp
 from ..timeutil import now_utc, to_local
+from .content import DigestContent, digest_content, labelled_counts
 from .models import Digest, DigestKind
 
 log = logging.getLogger("westlake_feedback.digests")
@@ -55,46 +55,7 @@ def local_date_text(moment: datetime | date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-# What a digest says --------------------------------------------------------------
-
-@dataclass
-class ClauseGroup:
-    clause: Clause | None  # None: comments on the whole draft
-    comments: list[Comment]
-
-
-@dataclass
-class SectionGroup:
-    section: Section | None
-    clauses: list[ClauseGroup] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(len(group.comments) for group in self.clauses)
-
-
-def group_by_section_and_clause(comments: list[Comment]) -> list[SectionGroup]:
-    """Whole-draft comments first, then clause by clause in the draft's order."""
-    ordered = sorted(comments, key=lambda c: (c.created_at, c.id))
-    groups: list[SectionGroup] = []
-    whole = [c for c in ordered if c.clause is None]
-    if whole:
-        groups.append(SectionGroup(None, [ClauseGroup(None, whole)]))
-    by_clause: dict[int, list[Comment]] = {}
-    for comment in ordered:
-        if comment.clause is not None:
-            by_clause.setdefault(comment.clause.id, []).append(comment)
-    clauses = sorted({c.clause for c in ordered if c.clause is not None}, key=lambda clause: clause.position)
-    for clause in clauses:
-        if len(groups) <= bool(whole) or groups[-1].section is not clause.section:
-            groups.append(SectionGroup(clause.section))
-        groups[-1].clauses.append(ClauseGroup(clause, by_clause[clause.id]))
-    return groups
-
-
-def labelled_counts(counter: Counter, enum) -> list[tuple[str, int]]:
-    return [(member.label, counter.get(member.value, 0)) for member in enum]
-
+# What a digest says: see content.py --------------------------------------------
 
 def total_comments(consultation: Consultation) -> int:
     return db.session.scalar(
@@ -154,33 +115,30 @@ def collect_digest(
         .values(digest_id=digest.id)
         .execution_options(synchronize_session=False)
     )
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.digest_id == digest.id)
-        .options(selectinload(Comment.clause).selectinload(Clause.section))
-        .execution_options(populate_existing=True)
-    ).all()
-    digest.comment_count = len(comments)
+    content = digest_content(consultation, digest.id)
+    digest.comment_count = content.count
     send_empty = consultation.digest_send_empty if send_empty is None else send_empty
-    if comments or send_empty:
+    if content.count or send_empty:
         message = enqueue(
-            MessageKind.DIGEST, recipients, digest_subject(consultation, digest, len(comments)),
-            *_digest_bodies(consultation, digest, list(comments)), dedupe_key=f"digest:{digest.id}", at=now,
+            MessageKind.DIGEST, recipients, digest_subject(consultation, digest, content.count),
+            *_digest_bodies(consultation, digest, content), dedupe_key=f"digest:{digest.id}", at=now,
         )
         db.session.flush()
         digest.message_id = message.id
     return digest
 
 
-def _digest_bodies(consultation: Consultation, digest: Digest, comments: list[Comment]) -> tuple[str, str]:
+def _digest_bodies(consultation: Consultation, digest: Digest, content: DigestContent) -> tuple[str, str]:
     return render_mail(
         "digest",
         consultation=consultation,
         digest=digest,
-        comments=comments,
-        groups=group_by_section_and_clause(comments),
-        stances=labelled_counts(Counter(c.stance for c in comments), Stance),
-        channels=labelled_counts(Counter(c.channel for c in comments), Channel),
+        content=content,
+        comments=content.comments,
+        count=content.count,
+        groups=content.groups,
+        stances=content.stances,
+        channels=content.channels,
         total=total_comments(consultation),
         since=_previous_digest_at(digest),
         queue_url=moderation_url(consultation),
@@ -203,21 +161,6 @@ def run_digest(consultation: Consultation, kind: DigestKind, *, slot_date: date 
 
 
 # Close of the window ---------------------------------------------------------------
-
-def build_close_report(consultation: Consultation):
-    """Build the close-of-window report in its own transactions, before the notice is claimed.
-    A failed build must not hold up the notice: it goes out without the attachment."""
-    from ..reports.services import build, request_report
-
-    try:
-        report = request_report(consultation, "close")
-        db.session.commit()
-        return build(report)
-    except Exception:
-        log.exception("close-of-window report for %s failed; the notice goes without it", consultation.slug)
-        db.session.rollback()
-        return None
-
 
 def report_attachments(report, now: datetime) -> list[MailAttachment]:
     """The report's Word and Excel versions, attached to the close notice."""
@@ -272,7 +215,13 @@ def send_close_notice(consultation: Consultation, now: datetime | None = None) -
         return None
     if consultation.close_notice_sent_at is not None:
         return None
-    report = build_close_report(consultation)
+    from ..reports.jobs import close_report
+
+    report, finished = close_report(consultation)
+    if not finished:
+        return None  # another worker is building the report: the notice waits for it
+    if report.status != "done":
+        report = None  # the build failed: the notice goes without the attachments
     claimed = db.session.execute(
         update(Consultation)
         .where(Consultation.id == consultation.id, Consultation.close_notice_sent_at.is_(None))

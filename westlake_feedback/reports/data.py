@@ -350,17 +350,27 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
     ]
 
     # Keywords: the slow part (jieba), reported comment by comment.
-    by_section: dict = defaultdict(Counter)
-    overall: Counter = Counter()
+    # Each distinct block of text is segmented once (see keywords.py), per section and overall.
+    # Progress: half the keyword steps for reading the texts, half for segmenting, section by section.
+    reading, used = len(comments) // 2, 0
+    block_counts: dict = defaultdict(kw.KeywordCounter)
     for i, comment in enumerate(counted, 1):
-        words = kw.tokens(comment.body)
-        by_section[comment.section_number].update(words)
-        overall.update(words)
-        if i % chunk == 0:
+        block_counts[comment.section_number].add(comment.body)
+        if i % chunk == 0 and used + chunk <= reading:
             steps.advance(chunk, "keywords")
-    steps.advance(len(comments) - (len(counted) - len(counted) % chunk), "keywords")
+            used += chunk
+    segmented: dict = {}
+    by_section: dict = {}
+    overall: Counter = Counter()
+    share = (len(comments) - reading) // max(1, len(block_counts))
+    for number, blocks in block_counts.items():
+        by_section[number] = blocks.counts(segmented)
+        overall.update(by_section[number])
+        steps.advance(share, "keywords")
+        used += share
+    steps.advance(len(comments) - used, "keywords")
     keywords_by_section = [
-        SectionKeywords(s.number, s.display, s.count, kw.most_common(by_section[s.number], KEYWORDS_PER_SECTION))
+        SectionKeywords(s.number, s.display, s.count, kw.most_common(by_section.get(s.number, Counter()), KEYWORDS_PER_SECTION))
         for s in sections if s.count
     ]
     steps.advance(1, "done")

@@ -34,7 +34,10 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While building: the builder renews this as it goes; past it, the build is taken for dead
+    # (a killed worker) and queued again, up to REPORT_MAX_ATTEMPTS claims, then marked failed.
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     progress_stage: Mapped[str] = mapped_column(String(20), default="")
@@ -46,6 +49,12 @@ class Report(db.Model):
     xlsx: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     consultation: Mapped[Consultation] = relationship()
+
+    @property
+    def error_summary(self) -> str:
+        """The last line of the stored error (the exception itself, not the whole traceback)."""
+        lines = [line.strip() for line in (self.error or "").splitlines() if line.strip()]
+        return lines[-1][:300] if lines else ""
 
     @property
     def percent(self) -> int:

@@ -1,0 +1,95 @@
+"""Load a report's input from the database: plain rows streamed from one Core select.
+
+No ORM object is made per comment: the select names only the columns the report uses, joins the
+adoption decision, and streams rows in batches (`yield_per`); clauses and sections (a few hundred
+at most) are looked up in dictionaries. To add a figure (say, cluster counts per clause), add a
+field to `data.ReportInput`, fill it here with one more query (a GROUP BY, not a row per comment),
+and read it in `data.compute`.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..comments.models import Comment
+from ..consultations.models import Clause, Consultation
+from ..extensions import db
+from ..timeutil import now_utc
+from .data import ClauseInfo, ClauseResponseInfo, ReportComment, ReportInput, SectionInfo
+
+BATCH = 5000
+
+
+def participant_key_of(ref: str | None, *identifiers: str | None) -> str | None:
+    """Who wrote it, as far as we can tell: email, phone, IP, name (in that order); after the
+    privacy purge removed those, the pseudonym it left in their place."""
+    if ref:
+        return ref
+    for value in identifiers:
+        if value:
+            return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:24]
+    return None
+
+
+def participant_key(comment: Comment) -> str | None:
+    return participant_key_of(comment.participant_ref, comment.email, comment.phone, comment.ip_hash, comment.name)
+
+
+def _comment_rows(consultation: Consultation):
+    from ..moderation.models import Decision
+
+    query = (
+        select(Comment.receipt_code, Comment.clause_id, Comment.stance, Comment.identity_type, Comment.channel,
+               Comment.status, Comment.created_at, Comment.body, Comment.published_body, Comment.participant_ref,
+               Comment.email, Comment.phone, Comment.ip_hash, Comment.name, Decision.outcome, Decision.response)
+        .outerjoin(Decision, Decision.comment_id == Comment.id)
+        .where(Comment.consultation_id == consultation.id)
+        .order_by(Comment.created_at, Comment.id)
+        .execution_options(yield_per=BATCH)
+    )
+    return db.session.execute(query)
+
+
+def load_report_input(consultation: Consultation, version: int, at: datetime | None = None) -> ReportInput:
+    from ..moderation.models import ClauseResponse  # noqa: F401  (Clause.response)
+
+    clauses = db.session.scalars(
+        select(Clause).where(Clause.consultation_id == consultation.id)
+        .options(selectinload(Clause.section), selectinload(Clause.response)).order_by(Clause.position)
+    ).all()
+    by_id = {clause.id: clause for clause in clauses}
+    none = (None, None, None, None, None)
+    where = {  # clause id -> (section number, section heading, clause number, label, title)
+        clause.id: (clause.section.number if clause.section else None, clause.section.heading if clause.section else None,
+                    clause.number, clause.label, clause.title)
+        for clause in by_id.values()
+    }
+    comments = []
+    for (code, clause_id, stance, identity, channel, status, created_at, body, published, ref, email, phone,
+         ip_hash, name, outcome, response) in _comment_rows(consultation):
+        section_number, section_heading, clause_number, label, title = where.get(clause_id, none)
+        comments.append(ReportComment(
+            receipt_code=code, section_number=section_number, section_heading=section_heading,
+            clause_number=clause_number, clause_label=label, clause_title=title, stance=stance,
+            identity_type=identity, channel=channel, status=status, created_at=created_at,
+            body=published if published is not None else body,
+            name_public=None,  # no commenter agreed to have a name published
+            decision=outcome, response=(response or "") if outcome else "",
+            participant_key=participant_key_of(ref, email, phone, ip_hash, name),
+        ))
+    return ReportInput(
+        title=consultation.title,
+        slug=consultation.slug,
+        issuer=consultation.issuer,
+        opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at,
+        generated_at=at or now_utc(),
+        version=version,
+        sections=[SectionInfo(s.number, s.label, s.heading, s.lead_department) for s in consultation.sections],
+        clauses=[ClauseInfo(c.number, c.label, c.title, c.section.number if c.section else None) for c in clauses],
+        clause_responses=[ClauseResponseInfo(c.number, c.response.text) for c in clauses if c.response],
+        comments=comments,
+    )
