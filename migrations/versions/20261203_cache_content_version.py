@@ -1,7 +1,7 @@
 """content version: one counter bumped with every change that alters a public page
 
 Revision ID: 20261203_cache_content_version
-Revises: 20261202_flat_pages
+Revises: 20261203_search_queue_index
 Create Date: 2026-12-03 00:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "20261203_cache_content_version"
-down_revision = "20261202_flat_pages"
+down_revision = "20261203_search_queue_index"
 branch_labels = None
 depends_on = None
 

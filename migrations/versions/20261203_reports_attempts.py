@@ -2,7 +2,7 @@
 a few times, then marked failed)
 
 Revision ID: 20261203_reports_attempts
-Revises: 20261202_flat_pages
+Revises: 20261203_cache_content_version
 Create Date: 2026-12-03 00:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "20261203_reports_attempts"
-down_revision = "20261202_flat_pages"
+down_revision = "20261203_cache_content_version"
 branch_labels = None
 depends_on = None
 
