@@ -114,7 +114,7 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
     for column, value in ((Comment.stance, f.stance), (Comment.identity_type, f.identity), (Comment.channel, f.channel)):
         if value:
             query = query.where(column == value)
-    decided = select(Decision.id).where(Decision.comment_id == Comment.id).exists()
+    decided = select(Decision.id).where(Decision.comment_id == Comment.id).correlate(Comment).exists()
     if f.decision == DECIDED:
         query = query.where(decided)
     elif f.decision == UNDECIDED:
