@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
+from ..clusters.services import assign_cluster
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
@@ -86,7 +87,8 @@ def submit_comment(
         )
         db.session.add(comment)
         try:
-            db.session.flush()  # the id keys the receipt mail
+            db.session.flush()  # the id keys the receipt mail and the cluster
+            assign_cluster(comment)
             commenter_mail.enqueue_receipt(comment)  # same transaction: no comment without its receipt, nor the reverse
             db.session.commit()
             return comment
