@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..comments.fingerprints import comment_fingerprint, grouped
 from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Consultation
 from ..extensions import db
@@ -23,6 +24,8 @@ def enqueue_receipt(comment: Comment) -> OutboxMessage | None:
         "comment": comment,
         "consultation": consultation,
         "status_url": absolute_url("comments.receipt", code=comment.receipt_code),
+        "verify_url": absolute_url("comments.verify_receipt", code=comment.receipt_code),
+        "fingerprint": grouped(comment_fingerprint(comment)),
         "consultation_url": absolute_url("consultations.notice", slug=consultation.slug),
     }
     with mail_locale(locale):
