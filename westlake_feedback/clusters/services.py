@@ -88,9 +88,9 @@ def assign_cluster(comment: Comment) -> None:
             .outerjoin(first, first.id == Comment.cluster_id)
             .where(ClusterBand.consultation_id == comment.consultation_id, ClusterBand.band_key.in_(sketch.keys))
         ).all()
-        candidates = {(c, normalise(body)) for c, body, _ in rows} | {
-            (c, normalise(body)) for c, _, body in rows if body is not None}
-        matches = matching_clusters(sketch.shingles, sorted(candidates, key=lambda pair: pair[0] or 0), limit)
+        bodies = {(c, body) for c, body, _ in rows} | {(c, body) for c, _, body in rows if body is not None}
+        candidates = [(c, normalise(body)) for c, body in sorted(bodies, key=lambda pair: (pair[0] or 0, pair[1]))]
+        matches = matching_clusters(sketch.shingles, candidates, limit)
     clusters = CommentCluster.__table__
     if not matches:
         db.session.execute(clusters.insert().values(id=comment.id, consultation_id=comment.consultation_id, size=1))

@@ -6,7 +6,7 @@ CRC-32 (zlib, not Python's per-process salted hash()), and a band key is a BLAKE
 band's position and its MinHash values.
 
 - Normalisation: Unicode NFKC (folds full-width Ｌａｔｉｎ, digits and compatibility forms into
-  their ordinary forms), lower case, then every character that is not a letter, digit or mark
+  their ordinary forms), lower case, then every character that is not a letter or digit
   dropped: punctuation (Chinese and Western alike), symbols and all blanks.
 - Shingles: overlapping runs of SHINGLE_SIZE characters (2: character bigrams); a text shorter
   than that is one shingle; an empty text has none and is never clustered with anything.
@@ -28,6 +28,8 @@ band's position and its MinHash values.
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -39,12 +41,11 @@ SHINGLE_SIZE = 2
 NUM_PERM = 128
 SEED = 20261203  # fixed: changing it (or NUM_PERM) changes every band key; rebuild afterwards
 SCHEME = "affine32"
-_KEEP = ("L", "N", "M")  # Unicode categories kept: letters, numbers, marks
+_DROP = re.compile(r"[\W_]+")  # all but letters and digits (Unicode-aware: 汉字 are letters)
 
 
 def normalise(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in _KEEP)
+    return _DROP.sub("", unicodedata.normalize("NFKC", text or "").lower())
 
 
 def shingles(normalised: str, k: int = SHINGLE_SIZE) -> frozenset[str]:
@@ -62,9 +63,15 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-@lru_cache(maxsize=1)
-def _permutations():
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+_local = threading.local()
+
+
+def _minhash() -> MinHash:
+    """One MinHash per thread, cleared before each use: building one parses its permutations."""
+    minhash = getattr(_local, "minhash", None)
+    if minhash is None:
+        minhash = _local.minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
+    return minhash
 
 
 @lru_cache(maxsize=8)
@@ -75,9 +82,9 @@ def band_layout(threshold: float) -> tuple[tuple[int, int], ...]:
 
 
 def signature(shingle_set: frozenset[str]) -> np.ndarray:
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME,
-                      hashfunc=zlib.crc32)
-    minhash.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
+    minhash = _minhash()
+    minhash.clear()
+    minhash.update_batch([s.encode("utf-8") for s in shingle_set])  # order does not matter
     return minhash.hashvalues
 
 
@@ -86,14 +93,19 @@ def band_keys(shingle_set: frozenset[str], threshold: float) -> list[int]:
     the layout are hashed in). No keys for an empty text."""
     if not shingle_set:
         return []
-    values = signature(shingle_set).astype("<u4")
+    values = signature(shingle_set).astype("<u4").tobytes()
+    return [
+        int.from_bytes(hashlib.blake2b(values[4 * start:4 * end], digest_size=8, person=person).digest(),
+                       "big", signed=True)
+        for start, end, person in _bands(threshold)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _bands(threshold: float) -> tuple[tuple[int, int, bytes], ...]:
     layout = band_layout(threshold)
-    keys = []
-    for index, (start, end) in enumerate(layout):
-        digest = hashlib.blake2b(values[start:end].tobytes(), digest_size=8,
-                                 person=f"b{index}/{len(layout)}/{end - start}".encode())
-        keys.append(int.from_bytes(digest.digest(), "big", signed=True))
-    return keys
+    return tuple((start, end, f"b{index}/{len(layout)}/{end - start}".encode())
+                 for index, (start, end) in enumerate(layout))
 
 
 class Sketch:
