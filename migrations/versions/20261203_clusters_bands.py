@@ -2,7 +2,7 @@
 
 Comments stored before this migration have no cluster until `flask clusters rebuild SLUG`.
 
-Revision ID: 20261203_clusters_near_duplicates
+Revision ID: 20261203_clusters_bands
 Revises: 20261202_flat_pages
 Create Date: 2026-12-03 04:40:00.000000
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "20261203_clusters_near_duplicates"
+revision = "20261203_clusters_bands"
 down_revision = "20261202_flat_pages"
 branch_labels = None
 depends_on = None
