@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..comments.models import Comment
 from ..consultations.models import Consultation
@@ -72,6 +74,12 @@ def _insert(table):
     return insert(table)
 
 
+@lru_cache(maxsize=1)
+def _first_comment():
+    """The alias for a cluster's first comment, made once: building it costs milliseconds."""
+    return aliased(Comment, name="first_comment")
+
+
 def assign_cluster(comment: Comment) -> None:
     """Put a just-flushed comment (it has its id) into its cluster, in the caller's transaction:
     one SELECT finds the candidates (the comments that first had one of its band keys, and the
@@ -81,7 +89,7 @@ def assign_cluster(comment: Comment) -> None:
     sketch = Sketch(comment.body, limit)
     matches: set[int] = set()
     if sketch.keys:
-        first = aliased(Comment)
+        first = _first_comment()
         rows = db.session.execute(
             select(Comment.cluster_id, Comment.body, first.body)
             .join(ClusterBand, ClusterBand.comment_id == Comment.id)
@@ -94,7 +102,7 @@ def assign_cluster(comment: Comment) -> None:
     clusters = CommentCluster.__table__
     if not matches:
         db.session.execute(clusters.insert().values(id=comment.id, consultation_id=comment.consultation_id, size=1))
-        comment.cluster_id = comment.id
+        cluster_id = comment.id
     else:
         target, others = min(matches), sorted(matches - {min(matches)})
         moved = 0
@@ -106,12 +114,17 @@ def assign_cluster(comment: Comment) -> None:
             db.session.execute(delete(CommentCluster).where(CommentCluster.id.in_(others)))
         db.session.execute(update(CommentCluster).where(CommentCluster.id == target)
                            .values(size=CommentCluster.size + 1 + moved))
-        comment.cluster_id = target
+        cluster_id = target
+    # Core, not the unit of work: an ORM flush of the one changed attribute costs more than the rest.
+    comments = Comment.__table__
+    db.session.execute(comments.update().where(comments.c.id == comment.id).values(cluster_id=cluster_id))
+    set_committed_value(comment, "cluster_id", cluster_id)
     if sketch.keys:
-        db.session.execute(_insert(ClusterBand.__table__).values([
+        # executemany of one cached statement (a multi-row VALUES would be compiled every time)
+        db.session.execute(_insert(ClusterBand.__table__).on_conflict_do_nothing(), [
             {"consultation_id": comment.consultation_id, "band_key": key, "comment_id": comment.id}
             for key in sketch.keys
-        ]).on_conflict_do_nothing())
+        ])
 
 
 @dataclass
