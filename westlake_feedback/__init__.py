@@ -63,6 +63,9 @@ def _finish_config(app: Flask) -> None:
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise ValueError(f"WESTLAKE_TRUSTED_PROXIES must be a whole number of proxies, not {proxies!r}")
     app.config["TRUSTED_PROXIES"] = proxies
+    from .clusters.services import check_threshold
+
+    check_threshold(app.config)  # a bad WESTLAKE_CLUSTER_THRESHOLD stops the start, not each comment
     for key in ("MAIL_USERNAME", "MAIL_PASSWORD"):  # an all-digit password arrives as a JSON number
         if app.config.get(key) is not None:
             app.config[key] = str(app.config[key])
@@ -157,6 +160,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .clusters.cli import clusters_cli
     from .reports.cli import reports_cli
     from .consultations.cli import consultations_cli
     from .digests.cli import digests_cli
@@ -165,6 +169,7 @@ def register_commands(app: Flask) -> None:
     from .worker import worker_command
 
     app.cli.add_command(consultations_cli)
+    app.cli.add_command(clusters_cli)
     app.cli.add_command(digests_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)

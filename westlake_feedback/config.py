@@ -51,6 +51,10 @@ class Config:
     PRIVACY_PURGE_INTERVAL = 24 * 3600  # seconds between the worker's purge runs
     IP_HASH_KEY_DAYS = 1  # a month's IP-hash key is destroyed this many days after the month
     INTAKE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # scans of letters: PDF, JPEG or PNG
+    # Near-duplicate clusters (see README, Clusters): comments whose normalised texts have a
+    # shingle Jaccard of at least this are one cluster. After changing it, run
+    # `flask clusters rebuild SLUG` for each consultation (the stored band keys depend on it).
+    CLUSTER_THRESHOLD = 0.8
 
     # Links in mail are built from this, since the worker has no request to take a host from.
     BASE_URL = "http://127.0.0.1:5000"

@@ -2,6 +2,7 @@
 however many comments exist (query counts, not times: see bench/ for throughput)."""
 from __future__ import annotations
 
+import random
 import re
 from contextlib import contextmanager
 
@@ -48,11 +49,18 @@ def recording(app):
         event.remove(engine, "rollback", rollback)
 
 
+def distinct_text(n: int) -> str:
+    """A text sharing no character pair with the others: each comment founds its own cluster, so
+    every POST runs the same statements (joining a cluster updates its row instead)."""
+    rng = random.Random(n)
+    return "意见" + "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(24))
+
+
 def post_one(app, client, n: int):
     page = client.get(CLAUSE)
     assert page.status_code == 200
     data = {**form_tokens(page.get_data(as_text=True)),
-            **valid_comment(body=f"第{n}条意见:建议明确资金拨付的时间节点。", email=f"p{n}@example.com")}
+            **valid_comment(body=distinct_text(n), email=f"p{n}@example.com")}
     with recording(app) as (statements, transactions):
         response = client.post(f"{CLAUSE}/comment", data=data)
     assert response.status_code == 303
@@ -74,20 +82,25 @@ def test_comment_post_statements_and_write_transactions_stay_constant(app_factor
     assert later_tx == first_tx
     durable = [tx for tx in later_tx if any("comments" in s for s in tx)]
     # One transaction holds the comment and its receipt mail, nothing else and nothing twice.
-    assert durable == [["INSERT INTO comments", "INSERT INTO outbox_messages"]]
+    # Its cluster (issue 10) is written in the same transaction: a stored comment has its cluster.
+    expected = ["INSERT INTO comments", "INSERT INTO comment_clusters", "UPDATE comments SET cluster_id=",
+                "INSERT INTO comment_cluster_bands", "INSERT INTO outbox_messages"]
+    assert len(durable) == 1 and len(durable[0]) == len(expected), durable
+    assert all(s.startswith(e) for s, e in zip(durable[0], expected)), durable
     if limits:
         # The counter hit is its own (short, not fsynced) transaction, before the view runs.
         assert later_tx[0][0].startswith("INSERT INTO rate_limits") and len(later_tx) == 2
         # + PRAGMA synchronous=NORMAL/FULL around it on SQLite, SET LOCAL synchronous_commit on PG.
-        assert len(later) == (9 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 8), \
+        assert len(later) == (13 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 12), \
             "\n".join(later)
     else:
         assert later_tx == durable
-        assert len(later) == 6, "\n".join(later)
+        assert len(later) == 10, "\n".join(later)  # 6, + the cluster candidates' SELECT and 3 writes
     # No SELECT of the row just written (the receipt redirect knows its code) and no look-up of a
     # receipt mail that cannot exist yet.
     assert not any(s.lstrip().startswith("SELECT outbox_messages") for s in later)
-    assert sum(s.lstrip().startswith("SELECT comments") for s in later) == 1  # the replay check
+    # The replay check, and the cluster candidates by band key (one indexed query).
+    assert sum(s.lstrip().startswith("SELECT comments") for s in later) == 2
 
 
 def test_rate_limit_hit_commits_without_fsync_on_sqlite(app_factory, database_url):

@@ -232,3 +232,35 @@ def test_the_migration_indexes_comments_already_stored(tmp_path):
         assert len(indexed_ids(consultation, "条")) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def _search_triggers(path) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    return {name for (name,) in rows if name.startswith("comments_search_")}
+
+
+def test_later_migrations_keep_the_search_triggers(tmp_path):
+    """A migration that rebuilt the comments table (batch mode on SQLite) would silently drop the
+    FTS triggers: at the head, and after stepping the newest migration down and up, all three are
+    there and a new comment is found."""
+    from flask_migrate import downgrade, upgrade
+
+    from westlake_feedback import create_app
+
+    path = tmp_path / "head.sqlite3"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"})
+    expected = {"comments_search_insert", "comments_search_delete", "comments_search_update"}
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+        assert _search_triggers(path) == expected
+        downgrade(revision="-1")
+        db.engine.dispose()
+        assert _search_triggers(path) == expected
+        upgrade()
+        db.engine.dispose()
+    assert _search_triggers(path) == expected

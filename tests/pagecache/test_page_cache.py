@@ -215,3 +215,18 @@ def test_the_next_minute_renders_afresh(seeded, app, one_minute):
     assert client.get(CLAUSE_12).headers["X-Page-Cache"] == "hit"
     one_minute.frozen += 60  # the time left and the window state are shown to the minute
     assert client.get(CLAUSE_12).headers["X-Page-Cache"] == "miss"
+
+
+def test_a_comment_posted_through_the_form_leaves_the_version_alone(seeded, app):
+    """A new comment waits for moderation: no public page changes, so no cached page is dropped
+    and intake never writes the counter row (the cluster it joins is staff-only)."""
+    client = app.test_client()
+    with app.app_context():
+        start = current_version()
+    for n in range(2):  # the second joins the first one's cluster (an UPDATE of comments)
+        data = {**form_tokens(text_of(client.get(CLAUSE_12))),
+                **valid_comment(body="建议明确资金拨付的时间节点,并公开申报流程。")}
+        assert client.post(f"{CLAUSE_12}/comment", data=data).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Comment.cluster_id).order_by(Comment.id.desc()).limit(1)) is not None
+        assert current_version() == start

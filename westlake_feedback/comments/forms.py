@@ -15,6 +15,7 @@ from ..pagecache.tokens import note_form_token
 from .models import IdentityType, Stance
 
 BODY_MIN, BODY_MAX = 5, 2000
+VERIFY_MAX = 20_000  # a pasted text to verify (offline opinions may be longer than web ones)
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(?:\+?86)?0\d{2,3}\d{7,8}(?:\d{1,6})?$")
 ORGANISATION_REQUIRED = {IdentityType.COMPANY.value, IdentityType.SOCIAL_ORG.value}
@@ -134,3 +135,14 @@ class CommentForm(FlaskForm):
         if not field.data or not re.fullmatch(r"[A-Za-z0-9_\-]{16,64}", field.data):
             field.data = secrets.token_urlsafe(24)
             raise ValidationError(_l("表单已过期,请重新提交。"))
+
+
+class VerifyTextForm(FlaskForm):
+    """The receipt's verify page: the commenter pastes the text they submitted."""
+
+    text = TextAreaField(
+        _l("您提交的意见内容"),
+        filters=[normalise_text],
+        validators=[DataRequired(message=_l("请粘贴您提交的意见内容。")),
+                    Length(max=VERIFY_MAX, message=_l("内容过长,不可能是您提交的意见。"))],
+    )

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..clusters.models import CommentCluster  # noqa: F401  (the table cluster_id refers to)
 from ..consultations.models import Clause, Consultation
 from ..digests.models import Digest  # noqa: F401  (the table digest_id refers to)
 from ..extensions import db
@@ -103,6 +104,7 @@ class Comment(db.Model):
         Index("ix_comments_consultation_created", "consultation_id", "created_at", "id"),
         # The clause page's listing: approved comments of one clause, newest first (a backward scan).
         Index("ix_comments_clause_status_created", "clause_id", "status", "created_at", "id"),
+        Index("ix_comments_cluster", "cluster_id", "id"),  # a cluster's members, first one first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +142,10 @@ class Comment(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The digest that reported this comment to the contact mailbox; NULL until one has.
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"), index=True)
+
+    # The cluster of near-identical comments this one belongs to (westlake_feedback/clusters/); its
+    # id is the id of the cluster's first comment. Set in the transaction that stores the comment.
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("comment_clusters.id", ondelete="SET NULL"))
 
     # Moderation. published_body NULL: the public pages show `body` as submitted.
     published_body: Mapped[str | None] = mapped_column(Text)

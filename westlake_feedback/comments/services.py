@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..clusters.services import assign_cluster
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
@@ -93,7 +94,8 @@ def submit_comment(
         db.session.add(comment)
         code = comment.receipt_code
         try:
-            db.session.flush()  # the id keys the receipt mail
+            db.session.flush()  # the id keys the receipt mail and the cluster
+            assign_cluster(comment)
             # Same transaction: no comment without its receipt, nor the reverse.
             commenter_mail.enqueue_receipt(comment, receipt, new=True)
             db.session.commit()

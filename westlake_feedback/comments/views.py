@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
@@ -9,7 +9,8 @@ from ..extensions import csrf, limiter
 from ..site import retry_after_minutes
 from ..timeutil import now_utc
 from . import bp
-from .forms import CommentForm
+from .fingerprints import comment_fingerprint, grouped, text_matches
+from .forms import CommentForm, VerifyTextForm
 from .services import CommentInput, WindowClosed, comment_by_receipt, submit_comment
 
 COMMENT_ENDPOINTS = ("comments.comment_on_draft", "comments.comment_on_clause")
@@ -20,6 +21,11 @@ comment_limit = limiter.shared_limit(lambda: current_app.config["COMMENT_RATE_LI
 receipt_limit = limiter.shared_limit(
     lambda: current_app.config["RECEIPT_RATE_LIMIT"], scope="receipt",
     deduct_when=lambda response: response.status_code == 404,
+)
+# Verifying a text: unknown codes and texts that do not match both count, on the same counter.
+verify_limit = limiter.shared_limit(
+    lambda: current_app.config["RECEIPT_RATE_LIMIT"], scope="receipt",
+    deduct_when=lambda response: response.status_code == 404 or g.get("receipt_mismatch", False),
 )
 
 
@@ -84,8 +90,38 @@ def receipt(code: str):
         abort(404)
     if comment.receipt_code != code:
         return redirect(url_for(".receipt", code=comment.receipt_code))
-    response = make_response(render_template("comments/receipt.html", comment=comment, consultation=comment.consultation))
+    response = make_response(render_template(
+        "comments/receipt.html", comment=comment, consultation=comment.consultation,
+        fingerprint=grouped(comment_fingerprint(comment)),
+    ))
     response.headers["Cache-Control"] = "private, no-store"  # it shows what a person wrote
+    return response
+
+
+@bp.route("/receipt/<code>/verify", methods=["GET", "POST"])
+@verify_limit
+def verify_receipt(code: str):
+    """The commenter pastes the text they submitted and learns whether it is what the office
+    holds; the page never shows the stored text."""
+    comment = comment_by_receipt(code)
+    if comment is None:
+        abort(404)
+    if comment.receipt_code != code:
+        return redirect(url_for(".verify_receipt", code=comment.receipt_code))
+    form = VerifyTextForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        result = text_matches(comment, form.text.data)
+        g.receipt_mismatch = not result
+        form.text.data = ""  # the page shows the answer only, not even the text it was given
+    elif request.method == "POST":
+        status = 400
+    response = make_response(render_template(
+        "comments/verify_receipt.html", comment=comment, form=form, result=result,
+        fingerprint=grouped(comment_fingerprint(comment)),
+    ), status)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..comments.models import Channel, Comment, CommentStatus
 from ..comments.receipts import new_receipt_code
+from ..clusters.services import assign_cluster
 from ..comments.services import commenter_fields, find_by_token
 from ..consultations.models import Consultation, ConsultationStatus
 from ..consultations.services import clause_by_number
@@ -141,6 +142,7 @@ def record_offline_comment(
                 ))
             try:
                 db.session.flush()
+                assign_cluster(comment)
                 record(
                     "offline_entry", target=comment, actor=by,
                     summary=f"{comment.receipt_code} {Channel(comment.channel).label}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..comments.fingerprints import comment_fingerprint, grouped
 from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Consultation
 from ..extensions import db
@@ -22,6 +23,8 @@ def render_receipt(comment: Comment) -> tuple[str, str, str]:
         "comment": comment,
         "consultation": consultation,
         "status_url": absolute_url("comments.receipt", code=comment.receipt_code),
+        "verify_url": absolute_url("comments.verify_receipt", code=comment.receipt_code),
+        "fingerprint": grouped(comment_fingerprint(comment)),
         "consultation_url": absolute_url("consultations.notice", slug=consultation.slug),
     }
     with mail_locale(locale):

@@ -36,6 +36,8 @@ _SELECT = f"SELECT version FROM content_versions WHERE id = {ROW_ID}"
 _BUMP = text("INSERT INTO content_versions (id, version) VALUES (:id, :start) "
              "ON CONFLICT (id) DO UPDATE SET version = content_versions.version + 1")
 _BUMPED = "westlake_content_version_bumped"
+# Execution option for a bulk UPDATE of a public table that changes nothing a public page shows.
+PRIVATE_STATEMENT = "westlake_private_statement"
 
 
 class ContentVersion(db.Model):
@@ -121,6 +123,8 @@ def _bump_on_public_change(session: Session, flush_context, instances) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _bump_on_bulk_statement(state) -> None:
     if not (state.is_update or state.is_delete) or state.session.info.get(_BUMPED):
+        return
+    if state.execution_options.get(PRIVATE_STATEMENT):  # e.g. cluster membership, staff-only
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in PUBLIC_TABLES:

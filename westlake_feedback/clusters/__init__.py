@@ -1,0 +1,1 @@
+"""Near-duplicate clusters of comments (campaigns of one circulated text)."""
