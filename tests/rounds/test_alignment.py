@@ -10,7 +10,7 @@ import pytest
 from redrafts import Redraft, draft_text, seed_text
 from westlake_feedback.consultations import alignment
 from westlake_feedback.consultations.alignment import (Alignment, ClauseText, Kind, Link, Match, align_clauses,
-                                                      align_drafts)
+                                                      align_drafts, make_match, problems)
 from westlake_feedback.consultations.alignment_text import compare_form, full_text, layout_form, strip_number
 from westlake_feedback.consultations.parser import parse_draft
 
@@ -283,3 +283,31 @@ def test_match_is_plain_data():
     m = Match(E, (12,), (11,), 0.9, renumbered=True, text_changed=True)
     assert str(m) == "12 -> 11 edited 0.900"
     assert m.kind == "edited" and Kind("split") is S
+
+
+def test_lookups_raise_key_error_for_unknown_clauses(seed):
+    a = align_drafts(seed, parse_draft(seed_text()))
+    with pytest.raises(KeyError):
+        a.for_new(99)
+    with pytest.raises(KeyError):
+        a.predecessors(0)
+
+
+def test_admin_corrections_get_kind_and_score_and_are_checked():
+    old = [ClauseText(1, "对企业给予最高200万元资助。"), ClauseText(2, "鼓励企业设立研发机构。"), ClauseText(3, "旧的条文。")]
+    new = [ClauseText(1, "对企业给予最高300万元资助。"), ClauseText(2, "鼓励企业设立研发机构。")]
+    edited = make_match(old[:1], new[:1])
+    assert (edited.kind, edited.old, edited.new, edited.renumbered) == (E, (1,), (1,), False)
+    assert 0.8 < edited.score < 1.0
+    assert make_match(old[1:2], new[1:2]).kind is U
+    assert make_match(old[1:2], new[1:2], moved=True).kind is MV
+    assert make_match(old[2:], []) == Match(D, (3,), (), 0.0)
+    merged = make_match(old[:2], new[:1])
+    assert merged.kind is MG and merged.old == (1, 2)
+    with pytest.raises(ValueError):
+        make_match(old[:2], new)
+    fixed = [edited, make_match(old[1:2], new[1:2]), make_match(old[2:], [])]
+    assert problems(fixed, [1, 2, 3], [1, 2]) == []
+    assert problems(fixed[:2] + [make_match([], new[1:])], [1, 2, 3], [1, 2, 7]) == [
+        "old clause 3 is in no match", "new clause 2 is in 2 matches", "new clause 7 is in no match"]
+    assert problems([make_match([ClauseText(9, "x")], [])], [], []) == ["old clause 9 is not in the draft"]

@@ -38,10 +38,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from .alignment_text import ClauseText, Scorer
 
-__all__ = ["Alignment", "ClauseText", "Kind", "Link", "Match", "align_clauses", "align_drafts"]
+__all__ = ["Alignment", "ClauseText", "Kind", "Link", "Match", "align_clauses", "align_drafts", "make_match",
+           "problems"]
 
 PREFILTER = 0.15      # bigram Dice below which a pair scores 0 without running difflib
 ALIGN_MIN = 0.5       # least score of an in-order 1:1 pair
@@ -101,11 +103,21 @@ class Alignment:
                 rows += [Link(old, new, m.kind, m.score) for new in m.new or (None,)]
         return rows
 
+    @cached_property
+    def _by_new(self) -> dict[Key, Match]:
+        return {k: m for m in self.matches for k in m.new}
+
+    @cached_property
+    def _by_old(self) -> dict[Key, Match]:
+        return {k: m for m in self.matches for k in m.old}
+
     def for_new(self, key: Key) -> Match:
-        return next(m for m in self.matches if key in m.new)
+        """The match holding new clause `key` (KeyError if there is none)."""
+        return self._by_new[key]
 
     def for_old(self, key: Key) -> Match:
-        return next(m for m in self.matches if key in m.old)
+        """The match holding old clause `key` (KeyError if there is none)."""
+        return self._by_old[key]
 
     def predecessors(self, new_key: Key) -> tuple[Key, ...]:
         """The old clauses a new clause came from (empty for a new clause)."""
@@ -166,6 +178,33 @@ def align_clauses(old: Sequence[ClauseText], new: Sequence[ClauseText]) -> Align
     return Alignment(tuple(m for _, m in placed))
 
 
+def make_match(old: Sequence[ClauseText], new: Sequence[ClauseText], *, moved: bool = False) -> Match:
+    """A Match for a pair an admin chose (old and new clauses in order), with its kind and score
+    computed as the alignment would: 0:1 new, 1:0 deleted, 1:k split, k:1 merged, 1:1 unchanged,
+    edited or (moved=True) moved."""
+    if not old or not new:
+        if not old and not new:
+            raise ValueError("a match needs at least one clause")
+        return Match(Kind.DELETED if old else Kind.NEW, tuple(c.key for c in old), tuple(c.key for c in new), 0.0)
+    if len(old) > 1 and len(new) > 1:
+        raise ValueError("several old clauses cannot become several new clauses in one match")
+    sc = Scorer(list(old), list(new), prefilter=0.0)
+    return _match(sc, old, new, tuple(range(len(old))), tuple(range(len(new))), moved=moved)
+
+
+def problems(matches: Iterable[Match], old_keys: Iterable[Key], new_keys: Iterable[Key]) -> list[str]:
+    """What is wrong with a (corrected) list of matches: a clause missing or used twice, a key
+    that is not in the draft. Empty when every old and every new clause is in exactly one match."""
+    matches, out = list(matches), []
+    for side, keys, used in (("old", list(old_keys), [k for m in matches for k in m.old]),
+                             ("new", list(new_keys), [k for m in matches for k in m.new])):
+        seen = Counter(used)
+        out += [f"{side} clause {k} is in {seen[k]} matches" for k in keys if seen[k] > 1]
+        out += [f"{side} clause {k} is in no match" for k in keys if not seen[k]]
+        out += [f"{side} clause {k} is not in the draft" for k in seen if k not in set(keys)]
+    return out
+
+
 def _match(sc: Scorer, old, new, olds: tuple[int, ...], news: tuple[int, ...], moved: bool) -> Match:
     score = round(sc.group(olds, news), 3)
     okeys, nkeys = tuple(old[i].key for i in olds), tuple(new[j].key for j in news)
@@ -181,10 +220,10 @@ def _match(sc: Scorer, old, new, olds: tuple[int, ...], news: tuple[int, ...], m
 def _group_score(sc: Scorer, olds: tuple[int, ...], news: tuple[int, ...]) -> float | None:
     """The score of a split (1:k) or merge (k:1) step, or None when it is not a plausible one."""
     if len(olds) == 1:
-        parts_ok = all(sc.contained_new(j, olds) >= PART_MIN for j in news) and \
+        parts_ok = all(sc.new_in_old(j, olds[0]) >= PART_MIN for j in news) and \
             sc.contained_old(olds[0], news) >= PART_MIN
     else:
-        parts_ok = all(sc.contained_old(i, news) >= PART_MIN for i in olds) and \
+        parts_ok = all(sc.old_in_new(i, news[0]) >= PART_MIN for i in olds) and \
             sc.contained_new(news[0], olds) >= PART_MIN
     if not parts_ok:
         return None
@@ -210,12 +249,13 @@ def _chain(sc: Scorer, n: int, m: int) -> list[tuple[tuple[int, ...], tuple[int,
             for a, b in shapes:
                 if a > i or b > j:
                     continue
-                olds, news = tuple(range(i - a, i)), tuple(range(j - b, j))
                 if a == b == 1:
                     score = sc.pair(i - 1, j - 1)
                     score = score if score >= ALIGN_MIN else None
+                elif (sc.new_in_old(j - 1, i - 1) if a == 1 else sc.old_in_new(i - 1, j - 1)) < PART_MIN:
+                    continue        # the last part is not in the other side: no split or merge here
                 else:
-                    score = _group_score(sc, olds, news)
+                    score = _group_score(sc, tuple(range(i - a, i)), tuple(range(j - b, j)))
                 if score is None:
                     continue
                 total = best[i - a][j - b] + (a + b) / 2 * (score - WEIGHT_BASE)

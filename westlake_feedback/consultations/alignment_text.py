@@ -98,11 +98,28 @@ class Scorer:
         self.new_bigrams = [bigrams(f) for f in self.new_forms]
         self.prefilter = prefilter
         self._pairs: dict[tuple[int, int], float] = {}
+        self._inters: dict[tuple[int, int], int] = {}
         self._groups: dict[tuple[tuple[int, ...], tuple[int, ...]], float] = {}
 
+    def _inter(self, i: int, j: int) -> int:
+        key = (i, j)
+        if key not in self._inters:
+            self._inters[key] = len(self.old_bigrams[i] & self.new_bigrams[j])
+        return self._inters[key]
+
     def dice(self, i: int, j: int) -> float:
-        a, b = self.old_bigrams[i], self.new_bigrams[j]
-        return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
+        a, b = len(self.old_bigrams[i]), len(self.new_bigrams[j])
+        return 2 * self._inter(i, j) / (a + b) if a or b else 1.0
+
+    def new_in_old(self, j: int, i: int) -> float:
+        """Share of new clause j's bigrams found in old clause i."""
+        size = len(self.new_bigrams[j])
+        return self._inter(i, j) / size if size else 0.0
+
+    def old_in_new(self, i: int, j: int) -> float:
+        """Share of old clause i's bigrams found in new clause j."""
+        size = len(self.old_bigrams[i])
+        return self._inter(i, j) / size if size else 0.0
 
     def pair(self, i: int, j: int) -> float:
         """Similarity of old clause i and new clause j, 0..1."""
