@@ -60,6 +60,19 @@ def test_crumbs_are_folded_into_readable_runs():
         Segment("delete", "加强"), Segment("insert", "强化"), Segment("equal", "土地要素保障")]
 
 
+def test_added_sentence_is_one_insertion():
+    old = "对持续投入并增长显著的企业给予最高200万元资助。"
+    new = "对持续投入并增长显著的企业给予最高300万元资助，对首次设立研发机构的企业给予最高50万元资助。"
+    assert diff_segments(old, new) == [
+        Segment("equal", "对持续投入并增长显著的企业给予最高"), Segment("delete", "200"), Segment("insert", "300"),
+        Segment("equal", "万元资助"), Segment("delete", "。"), Segment("insert", "，对首次设立研发机构的企业给予最高50万元资助。")]
+    assert diff_segments("甲项。乙项。丙项。", "甲项。丙项。丁项。") == [
+        Segment("equal", "甲项。"), Segment("delete", "乙项。"), Segment("equal", "丙项。"), Segment("insert", "丁项。")]
+    # two candidate phrases read alike: the earlier one is the edited one, the later one is added
+    assert diff_segments("第一段。\n第二段。", "第一段。\n第二段，有补充。\n第三段。") == [
+        Segment("equal", "第一段。\n第二段"), Segment("delete", "。"), Segment("insert", "，有补充。\n第三段。")]
+
+
 def test_html_marks_changes_with_words_not_only_colour():
     old_html, new_html = side_by_side(OLD_12, NEW_12)
     assert old_html == ("实施企业研发投入奖补政策。对持续投入并增长显著的企业给予最高"
