@@ -311,3 +311,9 @@ def test_admin_corrections_get_kind_and_score_and_are_checked():
     assert problems(fixed[:2] + [make_match([], new[1:])], [1, 2, 3], [1, 2, 7]) == [
         "old clause 3 is in no match", "new clause 2 is in 2 matches", "new clause 7 is in no match"]
     assert problems([make_match([ClauseText(9, "x")], [])], [], []) == ["old clause 9 is not in the draft"]
+
+
+def test_clause_text_from_a_stored_clause():
+    from types import SimpleNamespace
+    stored = SimpleNamespace(number=11, label="11.", title="改革目标", body="到2025年基本建成。")
+    assert ClauseText.from_parsed(stored) == ClauseText(11, "改革目标\n到2025年基本建成。", "11.")

@@ -61,8 +61,9 @@ class ClauseText:
 
     @classmethod
     def from_parsed(cls, clause) -> ClauseText:
-        """From a ParsedClause (or anything with number, label, title and text)."""
-        return cls(key=clause.number, text=full_text(clause.title, clause.text), label=clause.label)
+        """From a ParsedClause (number, label, title, text) or a stored Clause (… body)."""
+        body = clause.text if hasattr(clause, "text") else clause.body
+        return cls(key=clause.number, text=full_text(clause.title, body), label=clause.label)
 
 
 def bigrams(text: str) -> frozenset[str]:
