@@ -31,6 +31,12 @@ exactly one Match; scores are 0..1, rounded to 3 places (0 for new and deleted).
 
 Limits: a split or merge must be of consecutive clauses and in order; a clause that is moved
 and split at once comes out as moved + new. The proposal is for an admin to review.
+
+Using it: `align_drafts(old_parsed, new_parsed)` or `align_clauses(old, new)` with ClauseTexts
+(ClauseText.from_parsed takes a ParsedClause or a stored Clause). `Alignment.links()` gives one
+row per (old, new) pair to store; `make_match()` rebuilds a Match (kind, score) for a pair an
+admin corrected and `problems()` says whether a corrected set still covers every clause once.
+Cost: about 0.3 s for the 52-clause Xihu seed, 2-3 s for 170 clauses (difflib dominates).
 """
 from __future__ import annotations
 
