@@ -2,10 +2,11 @@
 connections, refusals. Every message carries X-Westlake-Outbox-Id, so 'exactly once' is counted."""
 from __future__ import annotations
 
-import time
+import smtplib
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from westlake_feedback.comments.models import Comment
@@ -24,6 +25,21 @@ def delivered_ids(smtp_server) -> Counter:
 
 def statuses() -> Counter:
     return Counter(db.session.scalars(select(OutboxMessage.status)))
+
+
+@pytest.fixture
+def smtp_connections(monkeypatch) -> list:
+    """Every connection attempt to a mail server (the real smtplib then runs as usual): a request
+    that makes none cannot be slowed by a mail server that is down or hangs."""
+    attempts: list = []
+    original = smtplib.SMTP.connect
+
+    def connect(self, host="localhost", port=0, source_address=None):
+        attempts.append((host, port))
+        return original(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", connect)
+    return attempts
 
 
 def later(minutes: float) -> datetime:
@@ -50,19 +66,16 @@ def test_receipt_over_smtp_has_an_encoded_chinese_subject_and_both_parts(mail_ap
     assert "http" not in html.replace(f"http://127.0.0.1:5000/receipt/{code}", "")  # no external assets
 
 
-def test_smtp_down_comments_still_fast_and_everything_arrives_once_when_back(mail_app, smtp_server):
+def test_smtp_down_comments_still_fast_and_everything_arrives_once_when_back(mail_app, smtp_server, smtp_connections):
     seed(mail_app)
     smtp_server.stop()
     client = mail_app.test_client()
-    timings = []
     for number in range(1, 11):
         page = client.get(f"/c/xihu-2023-demo/clauses/{number}")
         data = {**form_tokens(page.get_data(as_text=True)), **valid_comment(email=f"p{number}@example.com")}
-        started = time.perf_counter()
         response = client.post(f"/c/xihu-2023-demo/clauses/{number}/comment", data=data)
-        timings.append(time.perf_counter() - started)
         assert response.status_code == 303
-    assert max(timings) < 1.0, timings  # nothing in the request talks to the mail server
+    assert smtp_connections == []  # nothing in the request talks to the mail server
     runner = mail_app.test_cli_runner()
     assert "mail queued" in runner.invoke(args=["digests", "send", "--now", "--consultation", "xihu-2023"]).output
     with mail_app.app_context():
@@ -89,19 +102,18 @@ def test_smtp_down_comments_still_fast_and_everything_arrives_once_when_back(mai
     )
 
 
-def test_a_hung_mail_server_does_not_slow_comments_and_times_out_in_the_worker(app_factory, blackhole_port):
+def test_a_hung_mail_server_does_not_slow_comments_and_times_out_in_the_worker(app_factory, blackhole_port,
+                                                                              smtp_connections):
     app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=blackhole_port, MAIL_TIMEOUT=1)
     seed(app)
     client = app.test_client()
     page = client.get(CLAUSE12)
-    started = time.perf_counter()
     response = client.post(f"{CLAUSE12}/comment", data={**form_tokens(page.get_data(as_text=True)), **valid_comment()})
-    assert response.status_code == 303 and time.perf_counter() - started < 1.0
+    assert response.status_code == 303 and smtp_connections == []  # the request never waits on it
     with app.app_context():
-        started = time.perf_counter()
         result = drain()
         assert result.connection_lost and result.retrying == 1
-        assert time.perf_counter() - started < 4
+        assert smtp_connections == [("127.0.0.1", blackhole_port)]  # the worker gave up after MAIL_TIMEOUT
         assert "timed out" in outbox_rows()[0].last_error
 
 
