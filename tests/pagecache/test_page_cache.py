@@ -230,3 +230,28 @@ def test_a_comment_posted_through_the_form_leaves_the_version_alone(seeded, app)
     with app.app_context():
         assert db.session.scalar(select(Comment.cluster_id).order_by(Comment.id.desc()).limit(1)) is not None
         assert current_version() == start
+
+
+def test_many_threads_share_one_version_connection(seeded, app_factory):
+    """gthread workers serve a process's requests from 32 threads: the version reads must not each
+    hold a pooled connection (with a pool of 2 and every thread holding one, the request's own
+    query would wait for the pool and fail)."""
+    import threading
+
+    app = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 2, "max_overflow": 0,
+                                                 "pool_timeout": 2})
+    versions: list = []
+
+    def read():
+        with app.app_context():
+            versions.append(current_version())
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(versions) == 8 and len(set(versions)) == 1
+    with app.app_context():
+        assert db.engine.pool.checkedout() <= 1
+        assert db.session.scalar(select(Consultation.id).where(Consultation.slug == SLUG)) is not None

@@ -47,33 +47,40 @@ class ContentVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, server_default="1")
 
 
-_readers = threading.local()
+class _Reader:
+    """One autocommit connection per process for the version reads, shared by its threads under a
+    lock (gthread workers run 32 threads: one held connection each would empty the pool)."""
+
+    lock = threading.Lock()
+    pid: int | None = None
+    connections: dict = {}
 
 
 def current_version() -> int | None:
     """One query. None while the row is missing (emptied tables): nothing is cached then.
 
-    Read on a connection each thread keeps for this alone, in autocommit mode: no pool checkout,
+    Read on a connection the process keeps for this alone, in autocommit mode: no pool checkout,
     ping or rollback per request (they cost three times the query). A page rendered after this
     read shows data at least as new as the version, never older: a commit makes its changes and
     its new version visible together."""
     engine = db.engine
-    connections = getattr(_readers, "connections", None)
-    if connections is None or _readers.pid != os.getpid():  # a forked worker opens its own
-        connections = _readers.connections = {}
-        _readers.pid = os.getpid()
-    connection = connections.get(engine)
-    for attempt in (1, 2):
-        if connection is None or connection.closed or connection.invalidated:
-            connection = connections[engine] = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            return connection.exec_driver_sql(_SELECT).scalar()
-        except DBAPIError:
-            connections.pop(engine, None)
-            connection.close()  # a database restarted meanwhile: reconnect once
-            connection = None
-            if attempt == 2:
-                raise
+    with _Reader.lock:
+        if _Reader.pid != os.getpid():  # a forked worker opens its own
+            _Reader.connections = {}
+            _Reader.pid = os.getpid()
+        connections = _Reader.connections
+        connection = connections.get(engine)
+        for attempt in (1, 2):
+            if connection is None or connection.closed or connection.invalidated:
+                connection = connections[engine] = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return connection.exec_driver_sql(_SELECT).scalar()
+            except DBAPIError:
+                connections.pop(engine, None)
+                connection.close()  # a database restarted meanwhile: reconnect once
+                connection = None
+                if attempt == 2:
+                    raise
 
 
 def bump(connection=None) -> None:
