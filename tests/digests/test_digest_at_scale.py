@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, insert, select
+from flask import current_app
+from sqlalchemy import func, insert, select
 
+from bench.counts import counting
 from helpers import comment_on, consultation, local, seed_before_window, text_and_html
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Clause
@@ -51,17 +53,8 @@ def insert_comments(total: int, at) -> dict[int | None, int]:
 
 
 def statements_of(action) -> list[str]:
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with counting(current_app._get_current_object()) as statements:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     return statements
 
 

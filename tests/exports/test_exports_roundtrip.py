@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
+from bench.counts import counting
 from helpers import make_comment
 from westlake_feedback.exports_safety import is_risky
 from westlake_feedback.extensions import db
@@ -106,20 +106,10 @@ def test_json_keeps_the_texts_as_typed(texts, login_as):
 
 
 def statements(app, client, url: str) -> int:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting(app) as seen:
         response = client.get(url)
         assert response.status_code == 200
         response.get_data()  # the streamed body runs its queries while it is read
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return len(seen)
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from bench.counts import counting
 from helpers import csrf_from, form_tokens, make_comment, valid_comment
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Consultation
@@ -32,18 +33,8 @@ def staff_post(client, url: str, **data):
 
 
 def statements_of(app, client, path: str) -> tuple[object, list[str]]:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counting(app) as seen:
         response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return response, seen
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import event, insert, select
+from flask import current_app
+from sqlalchemy import insert, select
+
+from bench.counts import counting
 
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.consultations.models import Clause, Consultation
@@ -33,15 +36,10 @@ def add(count: int) -> None:
 
 
 def statements_loading() -> tuple[int, int]:
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting(current_app._get_current_object()) as statements:
         db.session.expire_all()
         target = db.session.scalar(select(Consultation).where(Consultation.slug == DEMO))
         loaded = load_report_input(target, 1)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements), len(loaded.comments)
 
 
