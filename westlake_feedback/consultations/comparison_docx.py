@@ -11,32 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from ..reports.docx_writer import Writer, clean
+from ..reports.docx_writer import Writer, clean, repeat_header, shade
 from .comparison import HEADERS, NO_NEW_TEXT, NO_OLD_TEXT, as_rows, sides
 
 WIDTHS_CM = (6.2, 6.2, 3.2)
 LEGEND = "说明：原条文中删除的文字以删除线标示，修改后条文中新增的文字以下划线加粗标示。"
-
-
-def _repeat_header(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    for tag in ("w:tblHeader", "w:cantSplit"):
-        flag = OxmlElement(tag)
-        if tag == "w:tblHeader":
-            flag.set(qn("w:val"), "true")
-        trpr.append(flag)
-
-
-def _shade(cell, fill: str = "E7E6E6") -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
 
 
 def _cell_text(cell, label: str, parts: list[tuple[str, str]], placeholder: str) -> None:
@@ -75,12 +56,12 @@ def build_comparison_docx(rows: Iterable, title: str, subtitle: str | None = Non
     for column, width in zip(table.columns, widths):
         column.width = width
     header = table.rows[0]
-    _repeat_header(header)
+    repeat_header(header)
     for cell, text, width in zip(header.cells, HEADERS, widths):
         cell.width = width
         cell.paragraphs[0].style = "Table Heading"
         cell.paragraphs[0].add_run(text)
-        _shade(cell)
+        shade(cell)
     for row in rows:
         cells = table.add_row().cells
         old, new = sides(row)

@@ -148,7 +148,7 @@ def _page_numbers(paragraph) -> None:
         _fonts(run, "宋体", 14)
 
 
-def _repeat_header(row) -> None:
+def repeat_header(row) -> None:
     trpr = row._tr.get_or_add_trPr()
     flag = OxmlElement("w:tblHeader")
     flag.set(qn("w:val"), "true")
@@ -157,7 +157,7 @@ def _repeat_header(row) -> None:
     trpr.append(cant_split)
 
 
-def _shade(cell, fill: str = "E7E6E6") -> None:
+def shade(cell, fill: str = "E7E6E6") -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
@@ -208,12 +208,12 @@ class Writer:
         for column, width in zip(table.columns, widths):
             column.width = width      # the grid LibreOffice lays out by
         header = table.rows[0]
-        _repeat_header(header)
+        repeat_header(header)
         for cell, text, width in zip(header.cells, headers, widths):
             cell.width = width
             cell.paragraphs[0].style = "Table Heading"
             cell.paragraphs[0].add_run(str(text))
-            _shade(cell)
+            shade(cell)
         # One styled template row, copied for every data row: setting a style by name or reading
         # Row.cells costs a scan of the styles or the table each time, which is quadratic in
         # practice for an adoption table with thousands of rows.
