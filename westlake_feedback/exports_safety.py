@@ -15,7 +15,7 @@ import re
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n＝＋－＠")
 # Characters that may hide in front of a trigger without being visible.
 _INVISIBLE_LEAD = " \u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ILLEGAL_XML_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Text without an illegal character and without a trigger or an invisible space in front is
 # returned as is: one scan in C for the many ordinary cells of a large export.
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|^["
@@ -31,5 +31,5 @@ def safe_cell(value):
     """The value to write into a cell: risky text prefixed with an apostrophe, other values as given."""
     if not isinstance(value, str) or not _SUSPECT.search(value):
         return value
-    text = _ILLEGAL.sub("", value)
+    text = ILLEGAL_XML_CHARACTERS.sub("", value)
     return "'" + text if is_risky(text) else text

@@ -8,7 +8,6 @@ characters XML cannot hold are removed), rich text included.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 
 from openpyxl import Workbook
@@ -17,7 +16,7 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..exports_safety import is_risky, safe_cell
+from ..exports_safety import ILLEGAL_XML_CHARACTERS, is_risky, safe_cell
 from .comparison import HEADERS, NO_NEW_TEXT, NO_OLD_TEXT, as_rows, sides
 
 SHEET = "修改对照表"
@@ -25,7 +24,6 @@ COLUMNS = (("序号", 8), (HEADERS[0], 60), (HEADERS[1], 60), (HEADERS[2], 36))
 DELETED = InlineFont(strike=True)
 INSERTED = InlineFont(u="single", b=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")   # as in exports_safety
 
 
 def _rich(label: str, parts: list[tuple[str, str]], placeholder: str):
@@ -34,7 +32,7 @@ def _rich(label: str, parts: list[tuple[str, str]], placeholder: str):
     if not parts:
         return safe_cell(placeholder)
     pieces = ([("equal", label + "　")] if label else []) + list(parts)
-    pieces = [(op, _ILLEGAL.sub("", text)) for op, text in pieces]
+    pieces = [(op, ILLEGAL_XML_CHARACTERS.sub("", text)) for op, text in pieces]
     pieces = [(op, text) for op, text in pieces if text]
     if is_risky("".join(text for _, text in pieces)):
         pieces[0] = (pieces[0][0], "'" + pieces[0][1])
