@@ -17,20 +17,16 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from functools import cache
+from types import SimpleNamespace
 
 from sqlalchemy import BigInteger, Integer, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ..comments.models import Comment, CommentStatus
-from ..consultations.models import Clause, Consultation, Section
 from ..extensions import db
-from ..moderation.models import ClauseResponse, Decision
 
-APPROVED = CommentStatus.APPROVED.value
 ROW_ID = 1
-PUBLIC_MODELS = (Consultation, Section, Clause, ClauseResponse, Decision)
-PUBLIC_TABLES = frozenset({model.__tablename__ for model in (*PUBLIC_MODELS, Comment)})
 _SELECT = f"SELECT version FROM content_versions WHERE id = {ROW_ID}"
 # The same statement on SQLite (3.24+) and PostgreSQL.
 _BUMP = text("INSERT INTO content_versions (id, version) VALUES (:id, :start) "
@@ -90,29 +86,45 @@ def bump(connection=None) -> None:
     (connection or db.session.connection()).execute(_BUMP, {"id": ROW_ID, "start": secrets.randbits(48)})
 
 
-def _comment_changes_public_output(session: Session, comment: Comment) -> bool:
+@cache
+def _public():
+    """The models whose rows public pages show. Imported on first use, not with this module: forms
+    import the page cache (tokens), and the domain packages import their views, which import forms."""
+    from ..comments.models import Comment, CommentStatus
+    from ..consultations.models import Clause, Consultation, Section
+    from ..moderation.models import ClauseResponse, Decision
+
+    models = (Consultation, Section, Clause, ClauseResponse, Decision)
+    tables = frozenset(model.__tablename__ for model in (*models, Comment))
+    return SimpleNamespace(Comment=Comment, APPROVED=CommentStatus.APPROVED.value, Consultation=Consultation,
+                           models=models, tables=tables)
+
+
+def _comment_changes_public_output(session: Session, comment) -> bool:
+    public = _public()
     state = inspect(comment)
     if comment in session.new:
-        if comment.status == APPROVED:
+        if comment.status == public.APPROVED:
             return True
-        consultation = session.get(Consultation, comment.consultation_id) if comment.consultation_id else None
+        consultation = session.get(public.Consultation, comment.consultation_id) if comment.consultation_id else None
         return consultation is not None and consultation.feedback_published_at is not None
     if comment in session.deleted:
         return True
     history = state.attrs.status.history
     if history.has_changes():
         return True
-    if comment.status != APPROVED:
+    if comment.status != public.APPROVED:
         return False
     return session.is_modified(comment, include_collections=False)
 
 
 def _changes_public_output(session: Session) -> bool:
+    public = _public()
     for instance in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(instance, Comment):
+        if isinstance(instance, public.Comment):
             if _comment_changes_public_output(session, instance):
                 return True
-        elif isinstance(instance, PUBLIC_MODELS):
+        elif isinstance(instance, public.models):
             if instance in session.dirty and not session.is_modified(instance, include_collections=False):
                 continue
             return True
@@ -134,7 +146,7 @@ def _bump_on_bulk_statement(state) -> None:
     if state.execution_options.get(PRIVATE_STATEMENT):  # e.g. cluster membership, staff-only
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in PUBLIC_TABLES:
+    if getattr(table, "name", None) in _public().tables:
         state.session.info[_BUMPED] = True
         bump(state.session.connection())
 

@@ -194,7 +194,7 @@ def purge_consultation(consultation: Consultation, dry_run: bool) -> Consultatio
 
 def _pseudonymise(comments: list[Comment]) -> None:
     """Give comments by one commenter (as the report tells them apart) one random pseudonym."""
-    from ..reports.services import participant_key
+    from ..reports.loading import participant_key
 
     refs: dict[str, str] = {}
     for comment in comments:

@@ -10,7 +10,7 @@ from ..consultations.models import Consultation
 from ..extensions import db
 from ..timeutil import now_utc
 from .build import build_all, total_steps
-from .loading import load_report_input, participant_key  # noqa: F401  (used by privacy and the tests)
+from .loading import load_report_input
 from .models import Report, ReportStatus
 
 log = logging.getLogger(__name__)
