@@ -153,6 +153,9 @@ def post_comments(base: str, slug: str, clause: int, clients: int, duration: flo
                 status, _ = browser.request("POST", action, urlencode(data))
                 if status != 303:
                     raise RuntimeError(f"POST {status}")
+                status, _ = browser.request("GET", urlsplit(browser.last_headers["Location"]).path)
+                if status != 200:
+                    raise RuntimeError(f"receipt {status}")
             except Exception as error:  # counted, and the client carries on as a person would
                 with lock:
                     kind = str(error)[:40] or type(error).__name__

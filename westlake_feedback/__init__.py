@@ -11,7 +11,9 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy.engine import Engine
 
+from . import sqlite_writes
 from .config import Config
+from .sqlite_writes import SerialWriteConnection
 from .inputs import init_inputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +75,7 @@ def _finish_config(app: Flask) -> None:
         # A pool of file connections; WAL lets readers proceed while one writer commits.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "connect_args": {"timeout": 15},
+            "connect_args": {"timeout": 15, "factory": SerialWriteConnection},
         }
 
 
@@ -98,6 +100,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # FULL: a commit is on disk before the receipt number is shown.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_write_lock(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    sqlite_writes.before_write(connection.connection.dbapi_connection, statement)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _sqlite_write_done(connection, _cursor, _statement, _parameters, _context, _executemany) -> None:
+    sqlite_writes.after_statement(connection.connection.dbapi_connection)
+
+
+@event.listens_for(Engine, "handle_error")
+def _sqlite_write_failed(context) -> None:
+    if context.connection is not None and not context.connection.invalidated:
+        sqlite_writes.after_statement(context.connection.connection.dbapi_connection)
 
 
 def register_extensions(app: Flask) -> None:

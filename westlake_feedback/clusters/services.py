@@ -84,52 +84,89 @@ def _first_comment():
     return aliased(Comment, name="first_comment")
 
 
-def assign_cluster(comment: Comment) -> None:
-    """Put a just-flushed comment (it has its id) into its cluster, in the caller's transaction:
-    one SELECT finds the candidates (the comments that first had one of its band keys, and the
-    first comment of each one's cluster); then the cluster's row, the comment's cluster_id and its
-    new band keys are written with the comment, so a stored comment always has its cluster."""
+@dataclass
+class ClusterPlan:
+    """What a new comment's clustering found before anything was written: its sketch and the
+    earlier clusters it matches; `target` is the cluster it joins (None: it starts its own)."""
+
+    sketch: Sketch
+    matches: set[int]
+    grows_by: int = 1  # the comment, and the members of clusters merged into the target
+
+    @property
+    def target(self) -> int | None:
+        return min(self.matches) if self.matches else None
+
+
+def plan_cluster(consultation_id: int, body: str) -> ClusterPlan:
+    """The sketch and the matching clusters of a comment about to be stored. Read before the
+    comment's INSERT, so that on SQLite the write lock (taken at the first write, held to the
+    commit) covers only the writes: one SELECT of at most `bands` primary-key rows, whatever the
+    number of comments. A copy stored by another request between this read and the commit may
+    start a second cluster; the next copy that matches both joins them (see the module doc)."""
     limit = threshold()
-    sketch = Sketch(comment.body, limit)
+    sketch = Sketch(body, limit)
     matches: set[int] = set()
     if sketch.keys:
         first = _first_comment()
-        rows = db.session.execute(
-            select(Comment.cluster_id, Comment.body, first.body)
-            .join(ClusterBand, ClusterBand.comment_id == Comment.id)
-            .outerjoin(first, first.id == Comment.cluster_id)
-            .where(ClusterBand.consultation_id == comment.consultation_id, ClusterBand.band_key.in_(sketch.keys))
-        ).all()
+        with db.session.no_autoflush:
+            rows = db.session.execute(
+                select(Comment.cluster_id, Comment.body, first.body)
+                .join(ClusterBand, ClusterBand.comment_id == Comment.id)
+                .outerjoin(first, first.id == Comment.cluster_id)
+                .where(ClusterBand.consultation_id == consultation_id, ClusterBand.band_key.in_(sketch.keys))
+            ).all()
         bodies = {(c, body) for c, body, _ in rows} | {(c, body) for c, _, body in rows if body is not None}
         candidates = [(c, normalise(body)) for c, body in sorted(bodies, key=lambda pair: (pair[0] or 0, pair[1]))]
         matches = matching_clusters(sketch.shingles, candidates, limit)
-    clusters = CommentCluster.__table__
-    if not matches:
-        db.session.execute(clusters.insert().values(id=comment.id, consultation_id=comment.consultation_id, size=1))
-        cluster_id = comment.id
-    else:
-        target, others = min(matches), sorted(matches - {min(matches)})
-        moved = 0
-        if others:  # the comment bridges clusters that grew apart: they become one, the oldest
-            moved = db.session.execute(
-                update(Comment).where(Comment.cluster_id.in_(others)).values(cluster_id=target)
-                .execution_options(synchronize_session=False, **PRIVATE)
-            ).rowcount
-            db.session.execute(delete(CommentCluster).where(CommentCluster.id.in_(others)))
-        db.session.execute(update(CommentCluster).where(CommentCluster.id == target)
-                           .values(size=CommentCluster.size + 1 + moved))
-        cluster_id = target
-    # Core, not the unit of work: an ORM flush of the one changed attribute costs more than the rest.
-    comments = Comment.__table__
-    db.session.execute(comments.update().where(comments.c.id == comment.id).values(cluster_id=cluster_id)
-                       .execution_options(**PRIVATE))
-    set_committed_value(comment, "cluster_id", cluster_id)
-    if sketch.keys:
+    return ClusterPlan(sketch, matches)
+
+
+def assign_cluster(comment: Comment, plan: ClusterPlan | None = None) -> None:
+    """Put a just-flushed comment (it has its id) into its cluster, in the caller's transaction:
+    the cluster's row, the comment's cluster_id and its new band keys are written with the
+    comment, so a stored comment always has its cluster. `plan` is `plan_cluster` of the comment,
+    made before its INSERT (found now if not given)."""
+    plan = join_cluster(comment, plan)
+    count_into_cluster(plan)
+
+
+def join_cluster(comment: Comment, plan: ClusterPlan | None = None) -> ClusterPlan:
+    """assign_cluster without the target cluster's size, which `count_into_cluster(plan)` adds.
+    A comment POST runs that last, just before its commit: in a campaign every copy adds to the
+    same cluster row, and on PostgreSQL that row stays locked from its UPDATE to the commit."""
+    plan = plan or plan_cluster(comment.consultation_id, comment.body)
+    target, comments = plan.target, Comment.__table__
+    if target is None:
+        db.session.execute(CommentCluster.__table__.insert().values(
+            id=comment.id, consultation_id=comment.consultation_id, size=1))
+        target = comment.id
+    others = sorted(plan.matches - {target})
+    if others:  # the comment bridges clusters that grew apart: they become one, the oldest
+        plan.grows_by += db.session.execute(
+            update(Comment).where(Comment.cluster_id.in_(others)).values(cluster_id=target)
+            .execution_options(synchronize_session=False, **PRIVATE)
+        ).rowcount
+        db.session.execute(delete(CommentCluster).where(CommentCluster.id.in_(others)))
+    if comment.cluster_id != target:
+        # Core, not the unit of work: an ORM flush of the one changed attribute costs more than the rest.
+        db.session.execute(comments.update().where(comments.c.id == comment.id).values(cluster_id=target)
+                           .execution_options(**PRIVATE))
+        set_committed_value(comment, "cluster_id", target)
+    if plan.sketch.keys:
         # executemany of one cached statement (a multi-row VALUES would be compiled every time)
         db.session.execute(_insert(ClusterBand.__table__).on_conflict_do_nothing(), [
             {"consultation_id": comment.consultation_id, "band_key": key, "comment_id": comment.id}
-            for key in sketch.keys
+            for key in plan.sketch.keys
         ])
+    return plan
+
+
+def count_into_cluster(plan: ClusterPlan) -> None:
+    """The joined cluster's size grows by the comment (and any clusters merged into it)."""
+    if plan.target is not None:
+        db.session.execute(update(CommentCluster).where(CommentCluster.id == plan.target)
+                           .values(size=CommentCluster.size + plan.grows_by))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..clusters.services import assign_cluster
+from ..clusters.services import count_into_cluster, join_cluster, plan_cluster
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
@@ -87,17 +87,22 @@ def submit_comment(
             locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
         )
         # The receipt is rendered before anything is written: on SQLite the write lock is taken by
-        # the first INSERT and held to the commit, so the transaction holds it only for the two
-        # INSERTs and the commit (no template rendering inside).
+        # the first INSERT and held to the commit, so the transaction holds it only for the
+        # writes and the commit (no template rendering inside).
+        # So is the comment's cluster (its sketch and the matching clusters are read first).
         with db.session.no_autoflush:
             receipt = commenter_mail.render_receipt(comment) if commenter_mail.wants_receipt(comment) else None
+            cluster = plan_cluster(consultation.id, comment.body)
+        comment.cluster_id = cluster.target
         db.session.add(comment)
         code = comment.receipt_code
         try:
             db.session.flush()  # the id keys the receipt mail and the cluster
-            assign_cluster(comment)
+            join_cluster(comment, cluster)
             # Same transaction: no comment without its receipt, nor the reverse.
             commenter_mail.enqueue_receipt(comment, receipt, new=True)
+            db.session.flush()
+            count_into_cluster(cluster)  # last: the row every copy of a campaign updates
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
