@@ -7,7 +7,7 @@ from redrafts import Redraft, seed_text
 XIHU_12_OLD = "对持续投入并增长显著的企业给予最高200万元资助"
 XIHU_12_NEW = "对持续投入并增长显著的企业给予最高300万元资助,对首次设立研发机构的中小企业给予最高50万元资助"
 XIHU_NEW_CLAUSE = "推动工业园区数字化改造。对完成数字化改造并通过验收的工业园区,给予最高200万元补助。"
-OPENS, CLOSES = "2030-01-01T09:00", "2030-01-31T17:00"
+OPENS, CLOSES = "2026-01-01T09:00", "2099-01-31T17:00"
 
 
 def done_redraft() -> str:

@@ -14,6 +14,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, insert, select, update
 
+from ..audit.services import record
 from ..consultations.alignment import Alignment, ClauseText, Kind, Match, align_clauses, make_match, problems
 from ..consultations.models import (Clause, ClauseAlignment, Consultation, ConsultationRound, RoundStatus,
                                     Section)
@@ -37,6 +38,13 @@ class RoundResult:
 
 
 # Queries -----------------------------------------------------------------
+
+def revisable_choices() -> list[tuple[str, str]]:
+    """(slug, title) of the consultations a revised draft can be imported into: not drafts."""
+    rows = db.session.execute(select(Consultation.slug, Consultation.title)
+                              .where(Consultation.status != "draft").order_by(Consultation.title))
+    return [(slug, f"{title}({slug})") for slug, title in rows]
+
 
 def rounds_of(consultation: Consultation) -> Select:
     return select(ConsultationRound).where(ConsultationRound.consultation_id == consultation.id) \
@@ -114,6 +122,9 @@ def import_round(parsed: ParsedDraft, consultation: Consultation, *, opens_at: d
     old = list(consultation.clauses)
     alignment = align_clauses([ClauseText.from_parsed(c) for c in old], [ClauseText.from_parsed(c) for c in clauses])
     store_alignment(new_round, alignment.matches, {c.number: c.id for c in old}, {c.number: c.id for c in clauses})
+    record("consultation_change", target=consultation, summary=f"导入修改稿(第{number}轮):{new_round.title}",
+           changes={"round": [None, number], "clauses": [None, len(clauses)],
+                    "opens_at": [None, str(opens_at)], "closes_at": [None, str(closes_at)]})
     if commit:
         db.session.commit()
     else:
@@ -238,10 +249,14 @@ def correct_alignment(round_: ConsultationRound, sources: dict[int, list[int]], 
         match = make_match([text[("old", n)] for n in olds], [text[("new", n)] for n in news], moved=moved)
         reasons[len(matches)] = "\n".join(r for r in (reasons_new.get(n, "").strip() for n in news) if r)
         matches.append(match)
-    for old_no in old_order:
+    for old_no in old_order:                 # a deleted clause goes after the match of the old clause before it
         if old_no not in users:
-            reasons[len(matches)] = reasons_deleted.get(old_no, "").strip()
-            matches.append(Match(Kind.DELETED, (old_no,), (), 0.0))
+            before = [i for i, m in enumerate(matches) if any(old_order.index(o) < old_order.index(old_no)
+                                                                for o in m.old)]
+            at = max(before) + 1 if before else 0
+            matches.insert(at, Match(Kind.DELETED, (old_no,), (), 0.0))
+            reasons = {(k + 1 if k >= at else k): v for k, v in reasons.items()}
+            reasons[at] = reasons_deleted.get(old_no, "").strip()
     found = problems(matches, list(old_clauses), list(new_clauses))
     if found:
         raise RoundRefused("; ".join(found))
@@ -290,5 +305,57 @@ def publish_round(round_: ConsultationRound, at: datetime | None = None) -> None
     consultation.opens_at, consultation.closes_at = round_.opens_at, round_.closes_at
     if round_.closes_at > at:
         consultation.close_notice_sent_at = None    # a new window, a new close notice
+    record("consultation_change", target=consultation, summary=f"发布修改稿(第{round_.number}轮):{round_.title}",
+           changes={"current_round": [round_.number - 1, round_.number]})
     db.session.commit()
     db.session.expire(consultation)
+
+
+# Comments across rounds --------------------------------------------------
+
+@dataclass
+class ClauseHistory:
+    clause: Clause
+    comments: list                  # on this clause
+    earlier: list[tuple[Clause, list]]  # (clause of an earlier round, its comments), nearest round first
+
+
+def predecessors(clause: Clause) -> list[Clause]:
+    """The clauses of the previous round a clause came from (stored alignment of its round)."""
+    return list(db.session.scalars(
+        select(Clause).join(ClauseAlignment, ClauseAlignment.old_clause_id == Clause.id)
+        .where(ClauseAlignment.new_clause_id == clause.id).order_by(Clause.position)))
+
+
+def clause_with_history(round_: ConsultationRound, number: int) -> ClauseHistory | None:
+    from ..comments.models import Comment
+
+    clause = db.session.scalar(select(Clause).where(Clause.round_id == round_.id, Clause.number == number))
+    if clause is None:
+        return None
+
+    def comments_on(c: Clause) -> list:
+        return list(db.session.scalars(select(Comment).where(Comment.clause_id == c.id)
+                                       .order_by(Comment.created_at, Comment.id)))
+
+    earlier, frontier, seen = [], [clause], {clause.id}
+    while frontier:
+        found = [p for c in frontier for p in predecessors(c) if p.id not in seen]
+        seen.update(p.id for p in found)
+        earlier += [(p, comments_on(p)) for p in found]
+        frontier = found
+    return ClauseHistory(clause, comments_on(clause), earlier)
+
+
+def opinion_counts(clause_ids) -> dict[int, int]:
+    """Opinions received (every status but spam) per clause id."""
+    from sqlalchemy import func
+
+    from ..comments.models import Comment, CommentStatus
+
+    ids = list(clause_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Comment.clause_id, func.count()).where(
+        Comment.clause_id.in_(ids), Comment.status != CommentStatus.SPAM.value).group_by(Comment.clause_id))
+    return dict(rows.all())
