@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from ..consultations.alignment_text import full_text
 from ..consultations.comparison import ComparisonRow, sides
-from ..consultations.textdiff import render_html, diff_segments, Segment
+from ..consultations.textdiff import Segment, render_html
 from .services import StoredMatch, opinion_counts
 
 
@@ -49,4 +49,4 @@ def match_rows(matches: list[StoredMatch], changed_only: bool = False) -> list[C
     return out
 
 
-__all__ = ["ChangeRow", "comparison_row", "match_rows", "diff_segments"]
+__all__ = ["ChangeRow", "comparison_row", "match_rows"]

@@ -8,6 +8,7 @@ onto the consultation: every existing page then shows the new round.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -231,6 +232,7 @@ def correct_alignment(round_: ConsultationRound, sources: dict[int, list[int]], 
     text = {("old", n): ClauseText.from_parsed(c) for n, c in old_clauses.items()}
     text.update({("new", n): ClauseText.from_parsed(c) for n, c in new_clauses.items()})
     old_order = sorted(old_clauses, key=lambda n: old_clauses[n].position)
+    moved_new = _moved_pairs(sources, old_order, new_clauses)
     for new_no in sorted(new_clauses, key=lambda n: new_clauses[n].position):
         if new_no in done:
             continue
@@ -244,8 +246,7 @@ def correct_alignment(round_: ConsultationRound, sources: dict[int, list[int]], 
             if len(olds) > 1 and any(len(users[o]) > 1 for o in olds):
                 raise RoundRefused(_("第%(new)d条:合并的原条文又被其他条款使用。", new=new_no))
         done.update(news)
-        moved = len(olds) == 1 and len(news) == 1 and _out_of_order(olds[0], new_no, sources, old_order,
-                                                                     new_clauses)
+        moved = len(olds) == 1 and len(news) == 1 and new_no in moved_new
         match = make_match([text[("old", n)] for n in olds], [text[("new", n)] for n in news], moved=moved)
         reasons[len(matches)] = "\n".join(r for r in (reasons_new.get(n, "").strip() for n in news) if r)
         matches.append(match)
@@ -265,16 +266,29 @@ def correct_alignment(round_: ConsultationRound, sources: dict[int, list[int]], 
     return matches
 
 
-def _out_of_order(old_no: int, new_no: int, sources, old_order, new_clauses) -> bool:
-    """Whether a 1:1 pair crosses another pair (the clause was moved)."""
-    me_old, me_new = old_order.index(old_no), new_clauses[new_no].position
-    for other_new, olds in sources.items():
-        if other_new == new_no or len(olds) != 1:
-            continue
-        o_old, o_new = old_order.index(olds[0]), new_clauses[other_new].position
-        if (o_old - me_old) * (o_new - me_new) < 0:
-            return True
-    return False
+def _moved_pairs(sources: dict[int, list[int]], old_order: list[int], new_clauses: dict) -> set[int]:
+    """New clause numbers of the 1:1 pairs that are out of order: those not on a longest chain of
+    pairs keeping both orders (so one clause moved far does not make every pair it crosses moved)."""
+    pairs = sorted(((new_clauses[n].position, old_order.index(olds[0]), n) for n, olds in sources.items()
+                    if len(olds) == 1), key=lambda p: p[0])
+    best: list[int] = []            # best[k]: index into pairs of the smallest tail of a chain of length k+1
+    back: list[int | None] = [None] * len(pairs)
+
+
+    tails: list[int] = []
+    for i, (_pos, old_index, _n) in enumerate(pairs):
+        k = bisect.bisect_right(tails, old_index)
+        back[i] = best[k - 1] if k else None
+        if k == len(tails):
+            tails.append(old_index)
+            best.append(i)
+        else:
+            tails[k], best[k] = old_index, i
+    keep, i = set(), best[-1] if best else None
+    while i is not None:
+        keep.add(pairs[i][2])
+        i = back[i]
+    return {n for _pos, _old, n in pairs} - keep
 
 
 def set_reasons(round_: ConsultationRound, reasons: dict[int, str]) -> None:

@@ -16,10 +16,10 @@ from ..manage.services import parse_source
 from ..manage.views import _naive_local, _to_utc
 from ..timeutil import now_utc
 from . import bp
-from .forms import NOT_NUMBERS, RoundForm, parse_numbers
-from .services import (RoundRefused, clause_with_history, import_round, publish_round, round_by_number,
-                       round_clauses, rounds_of, stored_matches, correct_alignment, previous_round)
 from .comparison import match_rows
+from .forms import NOT_NUMBERS, RoundForm, parse_numbers
+from .services import (RoundRefused, clause_with_history, correct_alignment, import_round, previous_round,
+                       publish_round, round_by_number, round_clauses, rounds_of, stored_matches)
 
 
 def _consultation(slug: str) -> Consultation:
