@@ -373,3 +373,26 @@ def opinion_counts(clause_ids) -> dict[int, int]:
     rows = db.session.execute(select(Comment.clause_id, func.count()).where(
         Comment.clause_id.in_(ids), Comment.status != CommentStatus.SPAM.value).group_by(Comment.clause_id))
     return dict(rows.all())
+
+
+def current_successors(consultation: Consultation) -> dict[int, int | None]:
+    """Clause id of an earlier published round -> the id of the current-round clause it became
+    (following each published round's alignment; the first clause of a split), None if deleted."""
+    rows = db.session.execute(
+        select(ClauseAlignment.old_clause_id, ClauseAlignment.new_clause_id)
+        .join(ConsultationRound, ConsultationRound.id == ClauseAlignment.round_id)
+        .where(ConsultationRound.consultation_id == consultation.id,
+               ConsultationRound.status == RoundStatus.PUBLISHED.value, ClauseAlignment.old_clause_id.is_not(None))
+        .order_by(ConsultationRound.number, ClauseAlignment.match_no, ClauseAlignment.id)).all()
+    step: dict[int, int | None] = {}
+    for old_id, new_id in rows:
+        step.setdefault(old_id, new_id)
+    out = {}
+    for start in step:
+        target = start
+        while target in step:
+            target = step[target]
+            if target is None:
+                break
+        out[start] = target
+    return out
