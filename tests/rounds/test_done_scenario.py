@@ -72,6 +72,8 @@ def test_done_scenario(seeded, login_as, app):
     # Not public yet: the current round's pages are unchanged, the comparison table is 404.
     assert XIHU_12_OLD in text_of(admin.get(f"/c/{SLUG}/clauses/12"))
     assert admin.get(f"/c/{SLUG}/changes").status_code == 404
+    assert admin.get(f"/c/{SLUG}/rounds/2/clauses/11").status_code == 404
+    assert admin.get(f"/c/{SLUG}/rounds/2/").status_code == 404
 
     # Reasons for the three changes, the pairs as proposed; then publish.
     data = {"csrf_token": csrf_from(page)}
