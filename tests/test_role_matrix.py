@@ -52,6 +52,13 @@ ROUTES = [
     ("POST", "/staff/consultations/xihu-2023/close", ADMIN_FORM),  # already closed
     ("POST", "/staff/consultations/xihu-2023-demo/archive", ADMIN_FORM),  # still open
     ("POST", "/staff/consultations/xihu-2023-demo/window", ADMIN_FORM),
+    # Redraft rounds (round 1 has no alignment; it is already published)
+    ("GET", "/staff/consultations/xihu-2023-demo/rounds", ADMIN_ONLY),
+    ("POST", "/staff/consultations/xihu-2023-demo/rounds", ADMIN_FORM),
+    ("GET", "/staff/consultations/xihu-2023-demo/rounds/1/alignment", {ANON: 302, ANALYST: 403, MODERATOR: 403, ADMIN: 404}),
+    ("POST", "/staff/consultations/xihu-2023-demo/rounds/1/alignment", ADMIN_FORM),
+    ("POST", "/staff/consultations/xihu-2023-demo/rounds/1/publish", ADMIN_FORM),
+    ("GET", "/staff/consultations/xihu-2023-demo/rounds/1/clauses/12", ALL_STAFF),
     # Published feedback (publishing while open and unpublishing what is not published are refused)
     ("GET", "/staff/consultations/xihu-2023/feedback", ADMIN_ONLY),
     ("GET", "/staff/consultations/xihu-2023-demo/feedback", ADMIN_ONLY),

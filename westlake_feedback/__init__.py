@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from .mail import bp as mail_bp
     from .moderation import bp as moderation_bp
     from .reports.views import bp as reports_bp
+    from .rounds import bp as rounds_bp
     from .site import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(rounds_bp)
     init_api(app)
 
 

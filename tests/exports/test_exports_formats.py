@@ -19,7 +19,7 @@ from westlake_feedback.moderation.models import Decision
 
 HEADER = ["回执编号", "提交时间", "渠道", "状态", "章节", "条款号", "条款标题", "态度", "身份类型", "单位", "姓名",
           "电话", "邮箱", "意见内容", "公开文本", "是否采纳", "答复", "审核原因",
-          "同意公开姓名/单位"]
+          "同意公开姓名/单位", "轮次"]
 BASE = "/staff/c/xihu-2023-demo/export"
 
 
@@ -66,6 +66,7 @@ def expected(app, where) -> list[dict]:
                 "答复": c.decision.response if c.decision else "",
                 "审核原因": f"{labels[c.rejection_reason]}：{c.rejection_note}" if c.rejection_reason else "",
                 "同意公开姓名/单位": "是" if c.publish_name else "否",
+                "轮次": str(c.round_number),
             })
     return rows
 
@@ -92,7 +93,7 @@ def parse_xlsx(data: bytes) -> list[dict]:
     assert ws.freeze_panes == "A2"
     values = list(ws.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
-    assert ws.auto_filter.ref == f"A1:S{len(values)}"
+    assert ws.auto_filter.ref == f"A1:T{len(values)}"
     return [{h: "" if v is None else str(v) for h, v in zip(HEADER, row)} for row in values[1:]]
 
 

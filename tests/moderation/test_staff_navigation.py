@@ -107,6 +107,13 @@ def navigable(seeded, staff, made_offline):
             title="导航测试草稿", slug=DRAFT, opens_at=start, closes_at=start + timedelta(days=10), issuer="",
             contact_person="", phone="", email="", postal_address="", postcode=""))
         db.session.commit()
+        # An unpublished revised draft (round 2) of the closed one: its alignment and clause pages.
+        from round_helpers import done_redraft
+        from westlake_feedback.consultations.parser import parse_draft
+        from westlake_feedback.rounds.services import import_round
+
+        real = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023"))
+        import_round(parse_draft(done_redraft()), real, opens_at=start, closes_at=start + timedelta(days=10))
     return seeded
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -110,6 +110,8 @@ class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="SET NULL"))
+    # The round (ConsultationRound.number) the comment was made on: its clause is of that round.
+    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     stance: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(100))

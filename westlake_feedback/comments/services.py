@@ -76,6 +76,7 @@ def submit_comment(
         comment = Comment(
             consultation=consultation,
             clause=clause,
+            round_number=consultation.current_round,
             **commenter_fields(data),
             consent_at=at,
             channel=Channel.WEB.value,

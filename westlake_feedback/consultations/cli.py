@@ -30,7 +30,9 @@ def _moment(value: str | None):
 @click.option("--closes", help="Window end (exclusive), ISO (Asia/Shanghai if no offset).")
 @click.option("--days", type=int, help="Window length in days from --opens, instead of --closes.")
 @click.option("--demo/--no-demo", default=None, help="Label the consultation as a demonstration.")
-def import_command(path: Path, slug, opens, closes, days, demo):
+@click.option("--new-round", is_flag=True,
+              help="Add the file as a revised draft: the next round of consultation --slug (unpublished).")
+def import_command(path: Path, slug, opens, closes, days, demo, new_round):
     """Import a notice-plus-draft text file; re-importing updates in place."""
     try:
         parsed = read_draft_file(path)
@@ -39,6 +41,9 @@ def import_command(path: Path, slug, opens, closes, days, demo):
     opens_at, closes_at = _moment(opens), _moment(closes)
     if days is not None:
         opens_at, closes_at = demo_window(opens_at, days)
+    if new_round:
+        _import_round(parsed, slug, opens_at, closes_at, path.name)
+        return
     try:
         result = import_draft(
             parsed,
@@ -55,6 +60,28 @@ def import_command(path: Path, slug, opens, closes, days, demo):
         f"{verb} {result.consultation.slug}: {result.sections} sections, {result.clauses} clauses, "
         f"window {result.consultation.opens_at.isoformat()} to {result.consultation.closes_at.isoformat()}"
     )
+
+
+def _import_round(parsed, slug, opens_at, closes_at, source_name):
+    from ..extensions import db
+    from ..rounds.services import import_round
+    from .services import consultation_by_slug
+
+    if not slug:
+        raise click.ClickException("--new-round needs --slug of an existing consultation")
+    consultation = db.session.scalar(consultation_by_slug(slug))
+    if consultation is None:
+        raise click.ClickException(f"no consultation {slug}")
+    try:
+        result = import_round(parsed, consultation, opens_at=opens_at, closes_at=closes_at, source_name=source_name)
+    except ImportRefused as error:
+        raise click.ClickException(str(error)) from error
+    counts = ", ".join(f"{count} {kind.value}" for kind, count in sorted(result.alignment.counts().items()))
+    verb = "replaced draft" if result.replaced else "added"
+    click.echo(f"{verb} round {result.round.number} of {slug} (unpublished): {result.sections} sections, "
+               f"{result.clauses} clauses; proposed alignment: {counts}")
+    for match in result.alignment.changed():
+        click.echo(f"  {match}")
 
 
 @consultations_cli.command("seed")

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timezone
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -81,12 +81,18 @@ class Consultation(db.Model):
     # Approved comments on this consultation (on its clauses and on the whole draft), kept by
     # westlake_feedback/comments/counts.py whenever a comment's status changes: pages read it.
     approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The number of the current round (the latest published one, see ConsultationRound): its
+    # sections and clauses are `sections` and `clauses`, its window is opens_at/closes_at.
+    current_round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="consultation", order_by="Section.position", cascade="all, delete-orphan"
     )
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="consultation", order_by="Clause.position", cascade="all, delete-orphan"
+    )
+    rounds: Mapped[list[ConsultationRound]] = relationship(
+        order_by="ConsultationRound.number", viewonly=True
     )
 
     @property
@@ -128,12 +134,79 @@ class Consultation(db.Model):
         return f"<Consultation {self.slug}>"
 
 
+class RoundStatus(str, Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class ConsultationRound(db.Model):
+    """One draft of a consultation put out for comment (征求意见稿, 修改稿 ...), numbered from 1.
+
+    Every section and clause belongs to a round (`round_id`). Only the current round's sections
+    and clauses also carry `consultation_id`, so every page and query that reads
+    `Consultation.clauses` (or filters on Clause.consultation_id) sees the current text; the
+    clauses of earlier and of not yet published rounds have consultation_id NULL and are reached
+    through their round. Publishing a round moves consultation_id over (rounds/services.py)."""
+
+    __tablename__ = "consultation_rounds"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    preamble: Mapped[str] = mapped_column(Text, default="")
+    closing_text: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.DRAFT.value)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_name: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    consultation: Mapped[Consultation] = relationship()
+    sections: Mapped[list[Section]] = relationship(order_by="Section.position", viewonly=True)
+    clauses: Mapped[list[Clause]] = relationship(order_by="Clause.position", viewonly=True)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RoundStatus.PUBLISHED.value
+
+    def __repr__(self) -> str:
+        return f"<ConsultationRound {self.consultation_id}/{self.number}>"
+
+
+class ClauseAlignment(db.Model):
+    """One link of a round's clause alignment: a clause of the round (`new_clause`) and the clause of
+    the previous round it came from (`old_clause`). A new clause has no old clause, a deleted one
+    no new clause; a split or merge is several links with one `match_no`. `reason` is the office's
+    reason for the change (修改理由), kept on every link of the match."""
+
+    __tablename__ = "clause_alignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("consultation_rounds.id", ondelete="CASCADE"), index=True)
+    match_no: Mapped[int] = mapped_column(Integer)
+    old_clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"), index=True)
+    new_clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    old_clause: Mapped[Clause | None] = relationship(foreign_keys=[old_clause_id])
+    new_clause: Mapped[Clause | None] = relationship(foreign_keys=[new_clause_id])
+
+
 class Section(db.Model):
     __tablename__ = "sections"
     __table_args__ = (UniqueConstraint("consultation_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    # Set only while the section is in the current round (see ConsultationRound).
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_rounds.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(40), default="")
     heading: Mapped[str] = mapped_column(String(300))
@@ -141,7 +214,8 @@ class Section(db.Model):
     intro: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
 
-    consultation: Mapped[Consultation] = relationship(back_populates="sections")
+    consultation: Mapped[Consultation | None] = relationship(back_populates="sections")
+    round: Mapped[ConsultationRound | None] = relationship(foreign_keys=[round_id])
     clauses: Mapped[list[Clause]] = relationship(back_populates="section", order_by="Clause.position")
 
 
@@ -150,7 +224,10 @@ class Clause(db.Model):
     __table_args__ = (UniqueConstraint("consultation_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    # Set only while the clause is in the current round (see ConsultationRound).
+    consultation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_rounds.id", ondelete="CASCADE"), index=True)
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(40), default="")
@@ -160,7 +237,8 @@ class Clause(db.Model):
     # Approved comments on this clause, kept like Consultation.approved_count.
     approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    consultation: Mapped[Consultation] = relationship(back_populates="clauses")
+    consultation: Mapped[Consultation | None] = relationship(back_populates="clauses")
+    round: Mapped[ConsultationRound | None] = relationship(foreign_keys=[round_id])
     section: Mapped[Section | None] = relationship(back_populates="clauses")
 
     @property

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..timeutil import LOCAL_TZ, now_utc, window_from_days
-from .models import Clause, Consultation, ConsultationStatus, Section, WindowState
+from .models import Clause, Consultation, ConsultationRound, ConsultationStatus, RoundStatus, Section, WindowState
 from .parser import DraftParseError, ParsedDraft, parse_draft
 
 SEED_PATH = Path(__file__).parent / "data" / "xihu-2023-draft.txt"
@@ -92,7 +92,8 @@ def import_draft(
         consultation.is_demo = is_demo
     consultation.source_name = source_name or consultation.source_name
 
-    _sync_structure(consultation, parsed)
+    current = _current_round_record(consultation)
+    _sync_structure(consultation, parsed, current)
     if commit:
         db.session.commit()
     else:
@@ -125,7 +126,27 @@ def _window(parsed, consultation, opens_at, closes_at) -> tuple[datetime, dateti
     return opens_at, closes_at
 
 
-def _sync_structure(consultation: Consultation, parsed: ParsedDraft) -> None:
+def _current_round_record(consultation: Consultation) -> ConsultationRound:
+    """The current round, created (as round 1, published) for a new consultation; re-importing
+    updates the current round's text and window in place."""
+    current = None
+    if consultation.id is not None:
+        current = db.session.scalar(select(ConsultationRound).where(
+            ConsultationRound.consultation_id == consultation.id,
+            ConsultationRound.number == consultation.current_round))
+    if current is None:
+        consultation.current_round = consultation.current_round or 1
+        current = ConsultationRound(consultation=consultation, number=consultation.current_round,
+                                    status=RoundStatus.PUBLISHED.value, published_at=now_utc())
+        db.session.add(current)
+    current.title = consultation.title
+    current.preamble, current.closing_text = consultation.preamble, consultation.closing_text
+    current.opens_at, current.closes_at = consultation.opens_at, consultation.closes_at
+    current.source_name = consultation.source_name
+    return current
+
+
+def _sync_structure(consultation: Consultation, parsed: ParsedDraft, current: ConsultationRound) -> None:
     """Upsert sections and clauses by number so that comments keep their clause."""
     sections_by_number = {s.number: s for s in consultation.sections}
     clauses_by_number = {c.number: c for c in consultation.clauses}
@@ -140,6 +161,7 @@ def _sync_structure(consultation: Consultation, parsed: ParsedDraft) -> None:
         section.lead_department = parsed_section.lead_department
         section.intro = parsed_section.intro
         section.position = position
+        section.round = current
         kept_sections.append(section)
     consultation.sections = kept_sections
 
@@ -157,6 +179,7 @@ def _sync_structure(consultation: Consultation, parsed: ParsedDraft) -> None:
             clause.body = parsed_clause.text
             clause.position = position
             clause.section = section
+            clause.round = current
             kept_clauses.append(clause)
     consultation.clauses = kept_clauses
 

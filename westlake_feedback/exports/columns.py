@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, select, type_coerce
 
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
-from ..consultations.models import Clause, Section
+from ..consultations.models import Clause, ConsultationRound, Section
 from ..extensions import db
 from ..moderation.models import Decision, DecisionOutcome, RejectionReason
 from ..templating import mask_email, mask_phone
@@ -39,6 +39,7 @@ FIELDS = (
     Comment.email, Comment.body, Comment.published_body, Comment.rejection_reason,
     Comment.rejection_note, type_coerce(Comment.publish_name, Integer).label("publish_name"),
     Decision.outcome.label("decision_outcome"), Decision.response.label("decision_response"),
+    Comment.round_number,
 )
 INDEX = {expression.key: index for index, expression in enumerate(FIELDS)}  # row[index] is fast, row.name is not
 
@@ -90,11 +91,13 @@ class ExportContext:
 
     @classmethod
     def load(cls, consultation_id: int, show_contact: bool) -> ExportContext:
-        """One query for the consultation's clauses with their sections; labels from the enums."""
+        """One query for the clauses of every round of the consultation (a comment keeps the clause
+        of the round it was made on) with their sections; labels from the enums."""
+        rounds = select(ConsultationRound.id).where(ConsultationRound.consultation_id == consultation_id)
         rows = db.session.execute(
             select(Clause.id, Clause.number, Clause.title, Section.label, Section.heading)
             .outerjoin(Section, Clause.section_id == Section.id)
-            .where(Clause.consultation_id == consultation_id)
+            .where((Clause.consultation_id == consultation_id) | Clause.round_id.in_(rounds))
         )
         clauses = {
             row.id: ClauseCells(f"{row.label} {row.heading}".strip() if row.heading is not None else "", row.number,
@@ -154,6 +157,7 @@ def _publish_name(r, x: ExportContext) -> str:
 
 CREATED_AT, REJECTION_REASON = field("created_at"), field("rejection_reason")
 REJECTION_NOTE, PUBLISH_NAME = field("rejection_note"), field("publish_name")
+ROUND = field("round_number")
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ COLUMNS = [
     Column("response", _l("答复"), 40, stored("decision_response"), wrap=True, text=True),
     Column("moderation_reason", _l("审核原因"), 24, _reason, wrap=True, text=True),
     Column("publish_name", _l("同意公开姓名/单位"), 10, _publish_name),
+    # The drafting round (rounds/) the comment was made on; its clause number is of that round.
+    Column("round", _l("轮次"), 6, lambda r, x: r[ROUND]),
 ]
 
 

@@ -172,6 +172,7 @@ def _new_comment(consultation, clause, data: OfflineInput, by: User, at: datetim
     comment = Comment(
         consultation=consultation,
         clause=clause,
+        round_number=consultation.current_round,
         **commenter_fields(data),
         postal_address=data.postal_address or None,
         channel=data.channel,

@@ -5,7 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..comments.forms import normalise_text
@@ -33,10 +33,19 @@ class SourceForm(FlaskForm):
 
     draft_file = FileField(_l("上传文本文件"))
     text = TextAreaField(_l("或粘贴征求意见通知和草案全文"), filters=[normalise_source])
+    # A slug: the text is a revised draft (修改稿), the next round of that consultation (rounds/).
+    revision_of = SelectField(_l("作为修改稿"), choices=[], validate_choice=False, default="")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.source_name: str | None = None
+        from ..rounds.services import revisable_choices
+
+        self.revision_of.choices = [("", _l("新的征求意见(不是修改稿)"))] + revisable_choices()
+
+    def validate_revision_of(self, field):
+        if field.data and field.data not in {value for value, _label in self.revision_of.choices}:
+            raise ValidationError(_l("请选择一项已有的征求意见。"))
 
     def validate_text(self, field):
         storage = self.draft_file.data

@@ -57,7 +57,10 @@ def _render_preview(parsed: ParsedDraft, form: MetadataForm, status: int = 200):
 @bp.get("/new")
 @roles_required(*ADMINS)
 def new():
-    return _render_source(SourceForm())
+    form = SourceForm()
+    if request.args.get("revision_of") and not form.is_submitted():
+        form.revision_of.data = request.args["revision_of"]
+    return _render_source(form)
 
 
 @bp.post("/new")
@@ -74,6 +77,10 @@ def preview():
     except DraftParseError as error:
         form.text.errors.append(error.message)
         return _render_source(form, 400)
+    if form.revision_of.data:  # a revised draft: the next round of that consultation
+        from ..rounds.staff import render_round_form
+
+        return render_round_form(_get(form.revision_of.data), parsed, form.text.data, form.source_name)
     return _render_preview(parsed, _prefilled(parsed, form))
 
 

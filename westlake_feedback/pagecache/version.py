@@ -91,10 +91,10 @@ def _public():
     """The models whose rows public pages show. Imported on first use, not with this module: forms
     import the page cache (tokens), and the domain packages import their views, which import forms."""
     from ..comments.models import Comment, CommentStatus
-    from ..consultations.models import Clause, Consultation, Section
+    from ..consultations.models import Clause, ClauseAlignment, Consultation, ConsultationRound, Section
     from ..moderation.models import ClauseResponse, Decision
 
-    models = (Consultation, Section, Clause, ClauseResponse, Decision)
+    models = (Consultation, ConsultationRound, Section, Clause, ClauseAlignment, ClauseResponse, Decision)
     tables = frozenset(model.__tablename__ for model in (*models, Comment))
     return SimpleNamespace(Comment=Comment, APPROVED=CommentStatus.APPROVED.value, Consultation=Consultation,
                            models=models, tables=tables)

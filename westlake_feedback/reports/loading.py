@@ -67,6 +67,12 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
                     clause.number, clause.label, clause.title)
         for clause in by_id.values()
     }
+    if consultation.current_round > 1:  # comments on earlier rounds count on the clause they became
+        from ..rounds.services import current_successors
+
+        for old_id, new_id in current_successors(consultation).items():
+            if new_id in where:
+                where[old_id] = where[new_id]
     comments = []
     for (code, clause_id, stance, identity, channel, status, created_at, body, published, ref, email, phone,
          ip_hash, name, outcome, response) in _comment_rows(consultation):
