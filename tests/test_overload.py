@@ -131,3 +131,36 @@ def test_the_shed_page_leaves_a_waiting_flash_message_alone(gated):
 
 def test_shedding_is_off_with_zero_slots(app_factory):
     assert "in_flight_limit" not in app_factory(MAX_IN_FLIGHT=0).extensions
+
+
+def test_beyond_the_waiters_a_request_is_turned_away_without_waiting(app_factory):
+    """A waiting request holds a gunicorn thread; with the waiters bounded, the next request is
+    answered 503 at once instead of queueing behind them for a thread."""
+    import threading
+
+    app = app_factory(MAX_IN_FLIGHT=1, IN_FLIGHT_WAIT=30, MAX_WAITING=1, OVERLOAD_RETRY_AFTER=7)
+    seed(app)
+    gate = app.extensions["in_flight_limit"]
+    assert gate.max_waiting == 1
+    all_slots_taken(gate)
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(app.test_client().get(CLAUSE).status_code))
+    try:
+        waiter.start()
+        for _ in range(500):  # until the request is waiting for the slot
+            if gate.waiting == 1:
+                break
+            threading.Event().wait(0.01)
+        assert gate.waiting == 1
+        response = app.test_client().get(CLAUSE)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "7"
+        assert waiter.is_alive() and gate.waiting == 1, "turned away while the waiter still waits"
+    finally:
+        free_slots(gate)
+        waiter.join(10)
+    assert answers == [200]
+    assert gate.shed == 1 and gate.waiting == 0
+
+
+def test_the_waiters_default_to_the_slots(app_factory):
+    assert app_factory(MAX_IN_FLIGHT=3).extensions["in_flight_limit"].max_waiting == 3

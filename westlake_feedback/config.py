@@ -32,10 +32,12 @@ class Config:
     RECEIPT_RATE_LIMIT = "30 per 10 minutes"  # receipt codes looked up and not found
     LOGIN_RATE_LIMIT = "20 per 15 minutes"  # failed logins
     API_RATE_LIMIT = "120 per minute"
-    # Load shedding (westlake_feedback/overload.py): requests running at once per web process; one
-    # more waits up to IN_FLIGHT_WAIT seconds for a slot, then gets 503 with Retry-After. 0: off.
+    # Load shedding (westlake_feedback/overload.py): requests running at once per web process; up
+    # to MAX_WAITING more wait up to IN_FLIGHT_WAIT seconds for a slot, then get 503 with
+    # Retry-After; beyond those, at once. MAX_IN_FLIGHT 0: off.
     MAX_IN_FLIGHT = 4
     IN_FLIGHT_WAIT = 0.5
+    MAX_WAITING = None  # requests that may wait for a slot at once; None: as many as MAX_IN_FLIGHT
     OVERLOAD_RETRY_AFTER = 5  # seconds, sent as Retry-After and said on the page
     # Rendered public pages (westlake_feedback/pagecache/): an LRU of this many pages per process,
     # and Redis at WESTLAKE_REDIS_URL (or PAGE_CACHE_REDIS_URL) shared by every process and node.

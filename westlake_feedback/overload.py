@@ -1,9 +1,9 @@
 """Load shedding: a bounded number of requests in flight per web process, the rest turned away fast.
 
 In a flash crowd a server that accepts everything queues requests for minutes, and every visitor
-waits. This WSGI middleware lets at most MAX_IN_FLIGHT requests run at once in the process; a
-request waits up to IN_FLIGHT_WAIT seconds for a free slot, then gets `503 Service Unavailable` with
-`Retry-After: OVERLOAD_RETRY_AFTER` at once. Static files and the health check never wait (they
+waits. This WSGI middleware lets at most MAX_IN_FLIGHT requests run at once in the process; up to
+MAX_WAITING more (default: as many as the slots) wait up to IN_FLIGHT_WAIT seconds for a free slot;
+any other gets `503 Service Unavailable` with `Retry-After: OVERLOAD_RETRY_AFTER` at once. Static files and the health check never wait (they
 are cheap, and a load balancer must not take a busy node for a dead one).
 
 A comment POST that is turned away gets a page (in the visitor's language) with everything they
@@ -60,20 +60,40 @@ class _Release:
 class InFlightLimit:
     """WSGI middleware: at most `slots` requests at once in this process (see the module doc)."""
 
-    def __init__(self, app: Flask, slots: int, wait: float, retry_after: int):
+    def __init__(self, app: Flask, slots: int, wait: float, retry_after: int, max_waiting: int | None = None):
         self.app = app
         self.wsgi_app = app.wsgi_app
         self.slots = slots
         self.wait = wait
         self.retry_after = retry_after
+        self.max_waiting = slots if max_waiting is None else max_waiting
         self._semaphore = threading.BoundedSemaphore(slots)
+        self._waiting_guard = threading.Lock()
+        self.waiting = 0
         self.shed = 0  # requests turned away by this process (read by tests and the bench)
+
+    def _take_slot(self) -> bool:
+        """A free slot at once; else a place among the `max_waiting` waiters for up to `wait`
+        seconds; else no. Waiters are bounded because a waiting request holds a gunicorn thread:
+        with every thread waiting, newer requests would queue in gunicorn, before this gate, and
+        be turned away only after seconds. So beyond the waiters a request is turned away at once."""
+        if self._semaphore.acquire(blocking=False):
+            return True
+        with self._waiting_guard:
+            if self.waiting >= self.max_waiting:
+                return False
+            self.waiting += 1
+        try:
+            return self._semaphore.acquire(timeout=self.wait)
+        finally:
+            with self._waiting_guard:
+                self.waiting -= 1
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
             return self.wsgi_app(environ, start_response)
-        if not self._semaphore.acquire(timeout=self.wait):
+        if not self._take_slot():
             self.shed += 1
             return self._busy(environ)(environ, start_response)
         released = False
@@ -114,6 +134,8 @@ def init_overload(app: Flask) -> None:
     slots = int(app.config.get("MAX_IN_FLIGHT") or 0)
     if slots <= 0:
         return
-    gate = InFlightLimit(app, slots, float(app.config["IN_FLIGHT_WAIT"]), int(app.config["OVERLOAD_RETRY_AFTER"]))
+    waiting = app.config.get("MAX_WAITING")
+    gate = InFlightLimit(app, slots, float(app.config["IN_FLIGHT_WAIT"]), int(app.config["OVERLOAD_RETRY_AFTER"]),
+                         None if waiting in (None, "") else int(waiting))
     app.extensions["in_flight_limit"] = gate
     app.wsgi_app = gate
