@@ -114,4 +114,15 @@ def fill_to(app, total: int, slug: str = SLUG, clause_number: int = CLAUSE) -> i
             db.session.commit()
         recount_all()  # a bulk Core INSERT bypasses the stored approved counts
         db.session.commit()
+        analyze(app)
         return missing
+
+
+def analyze(app) -> None:
+    """PostgreSQL plans by its statistics, which autovacuum refreshes some time after a bulk
+    load; a database in use has them. Without them the planner took the 100,000 fresh rows for
+    one and chose nested loops over all of them (the queue's section filter: 200 ms, not 96)."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")

@@ -107,6 +107,7 @@ def main() -> None:
         fill.prepare(app)
         fill.fill_to(app, size)
         vary(app)
+    fill.analyze(app)  # after vary() too; and an existing database kept for a rerun
     client = counts.staff_client(app)
     today = now_utc().date().isoformat()
     print(f"{url.split('://')[0]}, {size:,} comments, median of {runs} in-process requests")
