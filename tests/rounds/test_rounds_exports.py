@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
+
 from helpers import comment_on, consultation, make_comment
 from round_helpers import import_round_cli
 from westlake_feedback.extensions import db
@@ -46,3 +48,45 @@ def test_report_counts_earlier_comments_on_the_clause_they_became(seeded, staff,
         numbers = {comment.body: comment.clause_number for comment in report.comments}
         assert numbers == {"对原第12条": 11, "对新第11条的意见内容": 11, "对原第21条": 21, "对原第3条": None}
         db.session.rollback()
+
+
+def _csv_bodies(response) -> dict[str, tuple[str, str]]:
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    return {r["意见内容"]: (r["轮次"], r["条款号"]) for r in rows}
+
+
+def test_exports_can_be_restricted_to_one_round(seeded, staff, runner, tmp_path, login_as):
+    _published_round_two(seeded, runner, tmp_path)
+    client = login_as("analyst")
+    page = client.get(f"/staff/c/{SLUG}/exports").get_data(as_text=True)
+    for number in (1, 2):
+        for fmt in ("xlsx", "csv", "json"):
+            assert f'href="/staff/c/{SLUG}/export.{fmt}?round={number}"' in page
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=1")) == {
+        "对原第12条": ("1", "12"), "对原第3条": ("1", "3"), "对原第21条": ("1", "21")}
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=2")) == {"对新第11条的意见内容": ("2", "11")}
+    # A clause number with a round is that round's clause: old 12 in round 1, new 11 in round 2.
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=1&clause=12")) == {"对原第12条": ("1", "12")}
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=2&clause=11")) == {"对新第11条的意见内容": ("2", "11")}
+    # Without a round the clause is the current round's; nonsense rounds are dropped, never a 500.
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?clause=11")) == {"对新第11条的意见内容": ("2", "11")}
+    assert len(_csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=abc"))) == 4
+    assert _csv_bodies(client.get(f"/staff/c/{SLUG}/export.csv?round=7")) == {}
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/staff/c/{SLUG}/export.xlsx?round=1").data))
+    assert any("round=1" in str(cell.value) for row in book.worksheets[0].iter_rows() for cell in row)
+
+
+def test_the_queue_filters_an_earlier_rounds_clause(seeded, staff, runner, tmp_path, login_as):
+    _published_round_two(seeded, runner, tmp_path)
+    client = login_as("moderator")
+    page = client.get(f"/staff/c/{SLUG}/comments").get_data(as_text=True)
+    assert '<select id="f-round" name="round"' in page and "对原第12条" in page
+    earlier = client.get(f"/staff/c/{SLUG}/comments?round=1&clause=12").get_data(as_text=True)
+    assert "对原第12条" in earlier and "对原第3条" not in earlier and "对新第11条的意见内容" not in earlier
+    assert '<option value="3" selected' not in earlier and '<option value="12" selected' in earlier
+    assert "第1轮第12条" in earlier                     # the row says which round's clause it is
+    current = client.get(f"/staff/c/{SLUG}/comments?clause=11").get_data(as_text=True)
+    assert "对新第11条的意见内容" in current and "对原第12条" not in current
+    # The deleted clause 3 exists only in round 1's list.
+    assert client.get(f"/staff/c/{SLUG}/comments?round=1&clause=3").get_data(as_text=True).count("对原第3条") >= 1
