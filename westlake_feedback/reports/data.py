@@ -92,6 +92,7 @@ class ReportComment:
     decision: str | None = None  # adopted / partly_adopted / not_adopted / explained
     response: str = ""
     participant_key: str | None = None  # a hash identifying the commenter; see the module docstring
+    round_number: int = 1       # the round (rounds/) the comment was made on
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class ReportInput:
     clause_responses: list[ClauseResponseInfo] = field(default_factory=list)
     version: int = 1
     excluded_statuses: tuple[str, ...] = ("spam",)
+    round_number: int | None = None  # the report covers only this round's comments; None: every round
 
 
 # ---- output ------------------------------------------------------------------------------------
@@ -168,6 +170,7 @@ class AdoptionRow:
     response: str
     receipt_code: str
     name_public: str | None
+    round_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ class ReportStats:
     clause_responses: list[ClauseResponseRow]
     keywords_by_section: list[SectionKeywords]
     keywords_overall: list[tuple[str, int]]
+    per_round: list[Tally] = field(default_factory=list)  # counted comments per round, when there are several
 
     @property
     def busiest_day(self) -> DayCount | None:
@@ -340,7 +344,8 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
                            key=lambda c: (clause_key(c.clause_number), c.created_at, c.receipt_code))
     adoption_rows = [
         AdoptionRow(seq, c.clause_number, display_of(c.clause_number), summarise(c.body), c.decision,
-                    label_for(DECISIONS, c.decision), c.response or "", c.receipt_code, c.name_public)
+                    label_for(DECISIONS, c.decision), c.response or "", c.receipt_code, c.name_public,
+                    c.round_number)
         for seq, c in enumerate(with_decision, 1)
     ]
     responses = [
@@ -395,4 +400,5 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
         clause_responses=responses,
         keywords_by_section=keywords_by_section,
         keywords_overall=kw.most_common(overall, KEYWORDS_PER_SECTION),
+        per_round=[Tally(str(n), f"第{n}轮", k) for n, k in sorted(Counter(c.round_number for c in counted).items())],
     )
