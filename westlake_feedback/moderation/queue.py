@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
+from ..clusters.models import CommentCluster
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Clause, Consultation, Section
 from ..extensions import db
@@ -27,7 +28,9 @@ SORTS = {
     "newest": _l("最新提交在前"),
     "oldest": _l("最早提交在前"),
     "clause": _l("按条款顺序"),
+    "cluster": _l("相似意见组从大到小"),
 }
+CLUSTER_SORT = aliased(CommentCluster, name="sort_cluster")  # its own name: exports may join clusters too
 DECIDED, UNDECIDED = "decided", "undecided"
 
 
@@ -48,6 +51,7 @@ class QueueFilters:
     decision: str | None = None
     since: date | None = None  # local calendar days, inclusive
     until: date | None = None
+    cluster: int | None = None  # only comments in a cluster of at least this many (2: any cluster)
     q: str = ""
     sort: str = "newest"
 
@@ -67,6 +71,7 @@ class QueueFilters:
             decision=choice("decision", {value for value, _label in decision_filter_choices()}),
             since=day_arg(args.get("since")),
             until=day_arg(args.get("until")),
+            cluster=parse_int(args.get("cluster"), 2, 999_999),
             q=(args.get("q") or "").strip()[:SEARCH_MAX],
             sort=args.get("sort") if args.get("sort") in SORTS else "newest",
         )
@@ -125,6 +130,11 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
         query = query.where(Comment.created_at >= local_midnight(f.since))
     if f.until:
         query = query.where(Comment.created_at < local_midnight(f.until + timedelta(days=1)))
+    if f.cluster:
+        query = query.where(Comment.cluster_id.in_(select(CommentCluster.id).where(
+            CommentCluster.consultation_id == consultation.id, CommentCluster.size >= f.cluster)))
+    elif f.sort == "cluster":
+        query = query.where(Comment.cluster_id.is_not(None))  # the sort lists clustered comments only
     if f.q:
         # A substring match: works for Chinese without word segmentation. Never phone or email.
         query = query.where(search_condition(f.q, _dialect(), search_ids))
@@ -140,6 +150,15 @@ def queue_query(consultation: Consultation, f: QueueFilters, *, joined: bool = T
             query = query.outerjoin(Clause, Comment.clause_id == Clause.id)
         # Comments on the whole draft first, as the published report lists them.
         return query.order_by(Clause.position.asc().nulls_first(), Comment.created_at.asc(), Comment.id.asc())
+    if f.sort == "cluster":
+        # Largest first, each cluster's members together, its first comment first: read along
+        # (consultation_id, size, id) of the clusters, then each one's members along (cluster_id, id).
+        query = query.join(CLUSTER_SORT, CLUSTER_SORT.id == Comment.cluster_id).where(
+            CLUSTER_SORT.consultation_id == consultation.id)
+        if f.cluster:
+            query = query.where(CLUSTER_SORT.size >= f.cluster)  # lets the clusters' index bound the walk
+        return (query
+                .order_by(CLUSTER_SORT.size.desc(), CLUSTER_SORT.id.desc(), Comment.id.asc()))
     return query.order_by(Comment.created_at.desc(), Comment.id.desc())
 
 
@@ -183,6 +202,7 @@ class QueuePage:
     total: int
     has_next: bool
     cap: int = COUNT_CAP
+    clusters: dict = field(default_factory=dict)  # cluster id -> clusters.staff.RowCluster
 
     @property
     def capped(self) -> bool:
@@ -210,9 +230,13 @@ def queue_page(consultation: Consultation, f: QueueFilters, page: int, counts: d
     query = (queue_query(consultation, f, joined=False).options(selectinload(Comment.decision))
              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
     rows = list(db.session.scalars(query))
+    items = rows[:PER_PAGE]
     total = counts[f.status] if f.status else sum(counts.values())
-    return QueuePage(items=rows[:PER_PAGE], page=page, per_page=PER_PAGE, total=total,
-                     has_next=len(rows) > PER_PAGE, cap=count_cap(f))
+    from ..clusters.staff import row_clusters
+
+    return QueuePage(items=items, page=page, per_page=PER_PAGE, total=total,
+                     has_next=len(rows) > PER_PAGE, cap=count_cap(f),
+                     clusters=row_clusters({comment.cluster_id for comment in items}))
 
 
 def count_label(count: int, cap: int = COUNT_CAP) -> str:
