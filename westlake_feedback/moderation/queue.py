@@ -97,13 +97,15 @@ def _number(value: str | None, allow_zero: bool = False) -> int | None:
 
 
 def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True,
-              joined: bool = True, search_ids: Select | None = None) -> Select:
+              joined: bool = True, search_ids: Select | None = None, by_cluster: bool = False) -> Select:
     """The filters as conditions on comments. `joined` also outer-joins the clause and the decision
     (the exports load them from the same rows); without it every filter is a condition on comments
     alone (an IN or EXISTS on an indexed key), so the queue reads along its ordering index."""
     if joined:
         query = query.outerjoin(Clause, Comment.clause_id == Clause.id).outerjoin(Decision, Decision.comment_id == Comment.id)
-    query = query.where(Comment.consultation_id == consultation.id)
+    # Sorted by cluster, the walk starts from the consultation's clusters; `+ 0` keeps SQLite
+    # (without statistics) from starting from the comments' consultation index and sorting them all.
+    query = query.where((Comment.consultation_id + 0 if by_cluster else Comment.consultation_id) == consultation.id)
     if with_status and f.status:
         query = query.where(Comment.status == f.status)
     if f.section is not None:
@@ -142,7 +144,7 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
 
 
 def queue_query(consultation: Consultation, f: QueueFilters, *, joined: bool = True) -> Select:
-    query = _filtered(select(Comment), consultation, f, joined=joined)
+    query = _filtered(select(Comment), consultation, f, joined=joined, by_cluster=f.sort == "cluster")
     if f.sort == "oldest":
         return query.order_by(Comment.created_at.asc(), Comment.id.asc())
     if f.sort == "clause":
