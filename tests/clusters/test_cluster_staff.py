@@ -227,6 +227,9 @@ def test_queue_filters_by_cluster_size_and_sorts_largest_first(seeded, login_as)
     assert html.count(f'href="/staff/c/{SLUG}/clusters/{big[0]}"') == 5
     assert html.count(f'href="/staff/c/{SLUG}/clusters/{small[0]}"') == 3
     assert f"/clusters/{alone}" not in html and "未归组" in html
+    # The exports take the queue's filters and order, this sort too.
+    export = client.get(f"/staff/c/{SLUG}/export.csv?sort=cluster&cluster=3")
+    assert export.status_code == 200 and export.get_data(as_text=True).count("\r\n") == 1 + 8
 
 
 def _statements(app, client, url: str) -> int:

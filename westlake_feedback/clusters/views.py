@@ -56,7 +56,8 @@ def _cluster_or_redirect(consultation, cluster_id: int):
         return cluster, None
     # A cluster merged into an older one: its id is still a comment of that older cluster.
     comment = db.session.get(Comment, cluster_id)
-    if comment is not None and comment.consultation_id == consultation.id and comment.cluster_id:
+    if (comment is not None and comment.consultation_id == consultation.id and comment.cluster_id
+            and comment.cluster_id != cluster_id):
         return None, redirect(url_for(".cluster", slug=consultation.slug, cluster_id=comment.cluster_id))
     abort(404)
 
