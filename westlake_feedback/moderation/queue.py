@@ -105,7 +105,9 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
         query = query.outerjoin(Clause, Comment.clause_id == Clause.id).outerjoin(Decision, Decision.comment_id == Comment.id)
     # Sorted by cluster, the walk starts from the consultation's clusters; `+ 0` keeps SQLite
     # (without statistics) from starting from the comments' consultation index and sorting them all.
-    query = query.where((Comment.consultation_id + 0 if by_cluster else Comment.consultation_id) == consultation.id)
+    # PostgreSQL plans by its statistics, which `+ 0` would only blur.
+    own = Comment.consultation_id + 0 if by_cluster and _dialect() == "sqlite" else Comment.consultation_id
+    query = query.where(own == consultation.id)
     if with_status and f.status:
         query = query.where(Comment.status == f.status)
     if f.section is not None:
