@@ -70,6 +70,11 @@ ROUTES = [
     ("GET", "/staff/c/xihu-2023-demo/visibility", ADMIN_ONLY),
     ("GET", "/staff/c/xihu-2023-demo/clauses", ALL_STAFF),  # the clause list of the 条款答复 tab
     ("GET", "/staff/c/xihu-2023-demo/exports", ALL_STAFF),  # the 导出 tab
+    # clusters of similar comments (the letter is a cluster of one: its id is the cluster's)
+    ("GET", "/staff/c/xihu-2023-demo/clusters", ALL_STAFF),
+    ("GET", "/staff/c/xihu-2023-demo/clusters/{comment}", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/clusters/{comment}/apply", EDITORS_POST_INVALID),
+    ("POST", "/staff/c/xihu-2023-demo/clusters/{comment}/apply-rest", EDITORS_POST_DONE),  # undecided: a message
     # exports (analysts too, with masked contact details)
     ("GET", "/staff/c/xihu-2023-demo/export.csv", ALL_STAFF),
     ("GET", "/staff/c/xihu-2023-demo/export.xlsx", ALL_STAFF),

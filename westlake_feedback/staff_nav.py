@@ -27,6 +27,8 @@ TABS = (
                        "moderation.approve_comment", "moderation.reject_comment", "moderation.spam_comment",
                        "moderation.redact_comment", "moderation.restore_comment", "moderation.decide_comment",
                        "moderation.withdraw_name_view"})),
+    TabSpec(_l("相似意见"), "clusters.index", STAFF,
+            frozenset({"clusters.index", "clusters.cluster", "clusters.apply", "clusters.apply_rest"})),
     TabSpec(_l("线下录入"), "intake.new", EDITORS, frozenset({"intake.new", "intake.create", "intake.entry"}),
             for_drafts=False),
     TabSpec(_l("条款答复"), "moderation.clause_responses", STAFF,

@@ -105,14 +105,14 @@ def test_a_moderator_reaches_the_report_through_the_tab_bar_with_the_keyboard(st
     sign_in_with_keyboard(page, staff_server, "moderator")
     tabs = page.get_by_role("navigation", name="本征求意见的工作页面")
     assert tabs.count() == 1
-    assert tabs.get_by_role("link").all_inner_texts() == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    assert tabs.get_by_role("link").all_inner_texts() == ["意见", "相似意见", "线下录入", "条款答复", "报告", "导出"]
     # The tab bar follows the workspace navigation and comes before the page's own controls.
     seen = []
     tab_to(page, lambda: in_tab_bar(page) or focused(page) == "choose-consultation")
     while in_tab_bar(page):
         seen.append(focused(page, "textContent"))
         page.keyboard.press("Tab")
-    assert seen == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    assert seen == ["意见", "相似意见", "线下录入", "条款答复", "报告", "导出"]
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     assert focused(page, "textContent") == "报告"

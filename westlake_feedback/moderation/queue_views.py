@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import ADMINS, EDITORS, STAFF, roles_required
+from ..clusters.staff import unclustered_exists
 from ..comments.models import Channel, CommentStatus, IdentityType, Stance
 from ..consultations.models import Consultation
 from ..consultations.services import all_consultations, consultation_by_slug
@@ -50,6 +51,7 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
             statuses=CommentStatus, stances=Stance, identities=IdentityType, channels=Channel,
             sorts=SORTS, decision_choices=decision_filter_choices(), whole_draft=WHOLE_DRAFT,
             reasons=RejectionReason, outcomes=DecisionOutcome, bulk_actions=BULK_ACTIONS,
+            unclustered=bool(filters.cluster or filters.sort == "cluster") and unclustered_exists(consultation),
         )
     return render_template("moderation/queue.html", **context), status
 
