@@ -19,6 +19,7 @@ from .queue import (
     SORTS, WHOLE_DRAFT, QueueFilters, busiest_consultation, count_cap, count_label, decision_filter_choices, pending_counts,
     queue_page, status_counts,
 )
+from ..tags.queue import queue_tag_context
 from .services import BULK_ACTIONS, ModerationError, bulk_moderate, set_comment_visibility
 
 
@@ -31,7 +32,7 @@ def can_moderate() -> bool:
 
 
 def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_form: BulkForm | None = None,
-                 status: int = 200):
+                 status: int = 200, tag_form=None):
     consultations = list(db.session.scalars(all_consultations()))
     context = {
         "consultation": consultation,
@@ -51,6 +52,7 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
             sorts=SORTS, decision_choices=decision_filter_choices(), whole_draft=WHOLE_DRAFT,
             reasons=RejectionReason, outcomes=DecisionOutcome, bulk_actions=BULK_ACTIONS,
         )
+        context.update(queue_tag_context(consultation, context["page"].items, tag_form))
     return render_template("moderation/queue.html", **context), status
 
 
