@@ -90,6 +90,14 @@ ROUTES = [
     ("POST", "/staff/comments/{comment}/decision", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/clauses/12/response", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/clauses/12/response", EDITORS_POST_DONE),
+    # tags: the codebook (all staff read it, admins edit it), tagging (editors)
+    ("GET", "/staff/c/xihu-2023-demo/tags", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/tags", ADMIN_POST_INVALID),  # no name
+    ("GET", "/staff/c/xihu-2023-demo/tags/{tag}", ADMIN_ONLY),
+    ("POST", "/staff/c/xihu-2023-demo/tags/{tag}", ADMIN_POST_INVALID),  # no name
+    ("POST", "/staff/c/xihu-2023-demo/tags/{tag}/delete", ADMIN_POST_INVALID),  # not confirmed
+    ("POST", "/staff/comments/{comment}/tags", EDITORS_POST_DONE),  # no tags ticked: nothing changes
+    ("POST", "/staff/c/xihu-2023-demo/comments/bulk-tags", EDITORS_POST_INVALID),
 ]
 
 
@@ -124,7 +132,12 @@ def make_letter(app) -> dict[str, int]:
             InspectedUpload(make_pdf(), "scan.pdf", "application/pdf", "pdf"),
             by=user_by_email(STAFF_EMAILS[MODERATOR]),
         )
-        return {"comment": comment.id, "attachment": comment.attachments[0].id}
+        from westlake_feedback.tags.models import Tag
+
+        tag = Tag(consultation_id=consultation.id, name="资金", description="")
+        db.session.add(tag)
+        db.session.commit()
+        return {"comment": comment.id, "attachment": comment.attachments[0].id, "tag": tag.id}
 
 
 @pytest.fixture(scope="module")

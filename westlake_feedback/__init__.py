@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .rounds import bp as rounds_bp
     from .site import bp as site_bp
+    from .tags.views import bp as tags_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(consultations_bp)
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(tags_bp)
     init_api(app)
 
 

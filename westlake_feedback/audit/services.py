@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "feedback_publish": _l("公布意见采纳情况"),
     "feedback_unpublish": _l("撤回意见采纳情况"),
     "privacy_purge": _l("到期删除个人信息"),
+    "codebook_change": _l("标签库变更"),
+    "comment_tags": _l("意见标签"),
 }
 
 

@@ -17,6 +17,7 @@ from ..inputs import day_arg, parse_int
 from ..timeutil import local_midnight
 from .models import Decision, DecisionOutcome
 from .search import candidate_ids, search_condition
+from ..tags.queue import tag_condition
 
 PER_PAGE = 50
 SEARCH_MAX = 100
@@ -49,6 +50,7 @@ class QueueFilters:
     identity: str | None = None
     channel: str | None = None
     decision: str | None = None
+    tag: int | None = None  # a tag's id; UNTAGGED (0) for comments without any tag
     since: date | None = None  # local calendar days, inclusive
     until: date | None = None
     cluster: int | None = None  # only comments in a cluster of at least this many (2: any cluster)
@@ -69,6 +71,7 @@ class QueueFilters:
             identity=choice("identity", {s.value for s in IdentityType}),
             channel=choice("channel", {s.value for s in Channel}),
             decision=choice("decision", {value for value, _label in decision_filter_choices()}),
+            tag=parse_int(args.get("tag"), 0, 2**31 - 1),
             since=day_arg(args.get("since")),
             until=day_arg(args.get("until")),
             cluster=parse_int(args.get("cluster"), 2, 999_999),
@@ -130,6 +133,8 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
         query = query.where(~decided)
     elif f.decision:
         query = query.where(Comment.id.in_(select(Decision.comment_id).where(Decision.outcome == f.decision)))
+    if f.tag is not None:
+        query = query.where(tag_condition(f.tag))
     if f.since:
         query = query.where(Comment.created_at >= local_midnight(f.since))
     if f.until:

@@ -20,6 +20,7 @@ from .queue import (
     SORTS, WHOLE_DRAFT, QueueFilters, busiest_consultation, count_cap, count_label, decision_filter_choices, pending_counts,
     queue_page, status_counts,
 )
+from ..tags.queue import queue_tag_context
 from .services import BULK_ACTIONS, ModerationError, bulk_moderate, set_comment_visibility
 
 
@@ -32,7 +33,7 @@ def can_moderate() -> bool:
 
 
 def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_form: BulkForm | None = None,
-                 status: int = 200):
+                 status: int = 200, tag_form=None):
     consultations = list(db.session.scalars(all_consultations()))
     context = {
         "consultation": consultation,
@@ -53,6 +54,7 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
             reasons=RejectionReason, outcomes=DecisionOutcome, bulk_actions=BULK_ACTIONS,
             unclustered=bool(filters.cluster or filters.sort == "cluster") and unclustered_exists(consultation),
         )
+        context.update(queue_tag_context(consultation, context["page"].items, tag_form))
     return render_template("moderation/queue.html", **context), status
 
 

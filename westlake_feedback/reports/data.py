@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 from ..timeutil import to_local
 from . import keywords as kw
+from .groups import compute_groups
 from .labels import (
     CHANNELS, DECISIONS, IDENTITIES, STANCES, STATUSES, UNDECIDED, WHOLE_DRAFT, WHOLE_DRAFT_AND_LOOSE,
     label_for, summarise,
@@ -92,6 +93,7 @@ class ReportComment:
     decision: str | None = None  # adopted / partly_adopted / not_adopted / explained
     response: str = ""
     participant_key: str | None = None  # a hash identifying the commenter; see the module docstring
+    cluster_id: int | None = None  # near-identical comments share one (groups.py)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class ReportInput:
     clause_responses: list[ClauseResponseInfo] = field(default_factory=list)
     version: int = 1
     excluded_statuses: tuple[str, ...] = ("spam",)
+    tag_counts: list[tuple[str, str, int, int]] = field(default_factory=list)  # name, description, comments, opinions
 
 
 # ---- output ------------------------------------------------------------------------------------
@@ -198,6 +201,7 @@ class ReportStats:
     clause_responses: list[ClauseResponseRow]
     keywords_by_section: list[SectionKeywords]
     keywords_overall: list[tuple[str, int]]
+    groups: object = None               # groups.GroupStats: distinct opinions, largest clusters, tags
 
     @property
     def busiest_day(self) -> DayCount | None:
@@ -395,4 +399,5 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
         clause_responses=responses,
         keywords_by_section=keywords_by_section,
         keywords_overall=kw.most_common(overall, KEYWORDS_PER_SECTION),
+        groups=compute_groups(counted, display_of, report_input.tag_counts),
     )
