@@ -162,5 +162,5 @@ def test_beyond_the_waiters_a_request_is_turned_away_without_waiting(app_factory
     assert gate.shed == 1 and gate.waiting == 0
 
 
-def test_the_waiters_default_to_the_slots(app_factory):
-    assert app_factory(MAX_IN_FLIGHT=3).extensions["in_flight_limit"].max_waiting == 3
+def test_the_waiters_default_to_four_times_the_slots(app_factory):
+    assert app_factory(MAX_IN_FLIGHT=3).extensions["in_flight_limit"].max_waiting == 12

@@ -70,6 +70,11 @@ ROUTES = [
     ("GET", "/staff/c/xihu-2023-demo/visibility", ADMIN_ONLY),
     ("GET", "/staff/c/xihu-2023-demo/clauses", ALL_STAFF),  # the clause list of the 条款答复 tab
     ("GET", "/staff/c/xihu-2023-demo/exports", ALL_STAFF),  # the 导出 tab
+    # clusters of similar comments (the letter is a cluster of one: its id is the cluster's)
+    ("GET", "/staff/c/xihu-2023-demo/clusters", ALL_STAFF),
+    ("GET", "/staff/c/xihu-2023-demo/clusters/{comment}", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/clusters/{comment}/apply", EDITORS_POST_INVALID),
+    ("POST", "/staff/c/xihu-2023-demo/clusters/{comment}/apply-rest", EDITORS_POST_DONE),  # undecided: a message
     # exports (analysts too, with masked contact details)
     ("GET", "/staff/c/xihu-2023-demo/export.csv", ALL_STAFF),
     ("GET", "/staff/c/xihu-2023-demo/export.xlsx", ALL_STAFF),
@@ -85,6 +90,14 @@ ROUTES = [
     ("POST", "/staff/comments/{comment}/decision", EDITORS_POST_INVALID),
     ("GET", "/staff/c/xihu-2023-demo/clauses/12/response", ALL_STAFF),
     ("POST", "/staff/c/xihu-2023-demo/clauses/12/response", EDITORS_POST_DONE),
+    # tags: the codebook (all staff read it, admins edit it), tagging (editors)
+    ("GET", "/staff/c/xihu-2023-demo/tags", ALL_STAFF),
+    ("POST", "/staff/c/xihu-2023-demo/tags", ADMIN_POST_INVALID),  # no name
+    ("GET", "/staff/c/xihu-2023-demo/tags/{tag}", ADMIN_ONLY),
+    ("POST", "/staff/c/xihu-2023-demo/tags/{tag}", ADMIN_POST_INVALID),  # no name
+    ("POST", "/staff/c/xihu-2023-demo/tags/{tag}/delete", ADMIN_POST_INVALID),  # not confirmed
+    ("POST", "/staff/comments/{comment}/tags", EDITORS_POST_DONE),  # no tags ticked: nothing changes
+    ("POST", "/staff/c/xihu-2023-demo/comments/bulk-tags", EDITORS_POST_INVALID),
 ]
 
 
@@ -119,7 +132,12 @@ def make_letter(app) -> dict[str, int]:
             InspectedUpload(make_pdf(), "scan.pdf", "application/pdf", "pdf"),
             by=user_by_email(STAFF_EMAILS[MODERATOR]),
         )
-        return {"comment": comment.id, "attachment": comment.attachments[0].id}
+        from westlake_feedback.tags.models import Tag
+
+        tag = Tag(consultation_id=consultation.id, name="资金", description="")
+        db.session.add(tag)
+        db.session.commit()
+        return {"comment": comment.id, "attachment": comment.attachments[0].id, "tag": tag.id}
 
 
 @pytest.fixture(scope="module")

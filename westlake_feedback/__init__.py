@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .api.views import init_api
     from .audit import bp as audit_bp
+    from .clusters.views import bp as clusters_bp
     from .comments.views import bp as comments_bp
     from .consultations.views import bp as consultations_bp
     from .exports import bp as exports_bp
@@ -155,12 +156,14 @@ def register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .rounds import bp as rounds_bp
     from .site import bp as site_bp
+    from .tags.views import bp as tags_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(clusters_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(manage_bp)
@@ -169,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(tags_bp)
     init_api(app)
 
 

@@ -37,7 +37,7 @@ class Config:
     # Retry-After; beyond those, at once. MAX_IN_FLIGHT 0: off.
     MAX_IN_FLIGHT = 4
     IN_FLIGHT_WAIT = 0.5
-    MAX_WAITING = None  # requests that may wait for a slot at once; None: as many as MAX_IN_FLIGHT
+    MAX_WAITING = None  # requests that may wait for a slot at once; None: 4 x MAX_IN_FLIGHT
     OVERLOAD_RETRY_AFTER = 5  # seconds, sent as Retry-After and said on the page
     # Rendered public pages (westlake_feedback/pagecache/): an LRU of this many pages per process,
     # and Redis at WESTLAKE_REDIS_URL (or PAGE_CACHE_REDIS_URL) shared by every process and node.

@@ -2,7 +2,7 @@
 
 In a flash crowd a server that accepts everything queues requests for minutes, and every visitor
 waits. This WSGI middleware lets at most MAX_IN_FLIGHT requests run at once in the process; up to
-MAX_WAITING more (default: as many as the slots) wait up to IN_FLIGHT_WAIT seconds for a free slot;
+MAX_WAITING more (default: four times the slots) wait up to IN_FLIGHT_WAIT seconds for a free slot;
 any other gets `503 Service Unavailable` with `Retry-After: OVERLOAD_RETRY_AFTER` at once. Static files and the health check never wait (they
 are cheap, and a load balancer must not take a busy node for a dead one).
 
@@ -66,7 +66,7 @@ class InFlightLimit:
         self.slots = slots
         self.wait = wait
         self.retry_after = retry_after
-        self.max_waiting = slots if max_waiting is None else max_waiting
+        self.max_waiting = 4 * slots if max_waiting is None else max_waiting
         self._semaphore = threading.BoundedSemaphore(slots)
         self._waiting_guard = threading.Lock()
         self.waiting = 0

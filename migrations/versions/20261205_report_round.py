@@ -1,7 +1,7 @@
 """A report can cover one round of a consultation: reports.round_number (NULL: every round).
 
 Revision ID: 20261205_report_round
-Revises: 20261204_rounds
+Revises: 20261204_tags
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261205_report_round"
-down_revision = "20261204_rounds"
+down_revision = "20261204_tags"
 branch_labels = None
 depends_on = None
 

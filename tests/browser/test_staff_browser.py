@@ -105,14 +105,14 @@ def test_a_moderator_reaches_the_report_through_the_tab_bar_with_the_keyboard(st
     sign_in_with_keyboard(page, staff_server, "moderator")
     tabs = page.get_by_role("navigation", name="本征求意见的工作页面")
     assert tabs.count() == 1
-    assert tabs.get_by_role("link").all_inner_texts() == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    assert tabs.get_by_role("link").all_inner_texts() == ["意见", "相似意见", "线下录入", "条款答复", "标签", "报告", "导出"]
     # The tab bar follows the workspace navigation and comes before the page's own controls.
     seen = []
     tab_to(page, lambda: in_tab_bar(page) or focused(page) == "choose-consultation")
     while in_tab_bar(page):
         seen.append(focused(page, "textContent"))
         page.keyboard.press("Tab")
-    assert seen == ["意见", "线下录入", "条款答复", "报告", "导出"]
+    assert seen == ["意见", "相似意见", "线下录入", "条款答复", "标签", "报告", "导出"]
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     assert focused(page, "textContent") == "报告"
@@ -166,4 +166,26 @@ def test_no_serious_violations_on_the_parse_preview_and_the_intake_errors(staff_
         page.click("button:has-text('保存并生成回执编号')")
     assert "/staff/intake/entries/" in page.url
     assert page.inner_text(".receipt-code").startswith("XH-")
+    assert axe_violations(page) == []
+
+
+def test_an_admin_adds_a_tag_with_the_keyboard_and_the_tag_pages_are_axe_clean(staff_server, page):
+    sign_in_with_keyboard(page, staff_server, "admin")
+    page.goto(f"{staff_server}/staff/c/xihu-2023-demo/tags")
+    assert page.locator("nav.consultation-tabs [aria-current=page]").all_inner_texts() == ["标签"]
+    page.focus("#name")
+    page.keyboard.type("资金")
+    page.keyboard.press("Tab")
+    page.keyboard.type("涉及资金拨付")
+    page.keyboard.press("Tab")
+    assert focused(page, "textContent") == "添加标签"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#codebook tbody th").all_inner_texts() == ["资金"]
+    assert axe_violations(page) == []
+    page.goto(f"{staff_server}/staff/c/xihu-2023-demo/comments")
+    assert page.locator("#f-tag option").all_inner_texts()[-1] == "资金"
+    assert axe_violations(page) == []
+    page.click("text=标签")
+    page.click("text=编辑或删除")
     assert axe_violations(page) == []

@@ -19,7 +19,7 @@ from westlake_feedback.moderation.models import Decision
 
 HEADER = ["回执编号", "提交时间", "渠道", "状态", "章节", "条款号", "条款标题", "态度", "身份类型", "单位", "姓名",
           "电话", "邮箱", "意见内容", "公开文本", "是否采纳", "答复", "审核原因",
-          "同意公开姓名/单位", "轮次"]
+          "同意公开姓名/单位", "轮次", "相似意见组编号", "相似意见组条数", "标签"]
 BASE = "/staff/c/xihu-2023-demo/export"
 
 
@@ -41,6 +41,17 @@ def comments(seeded, staff, app):
         db.session.add(Decision(comment_id=ids["b"], outcome="partly_adopted", response="已部分采纳，将修改第12条。"))
         db.session.commit()
     return ids
+
+
+def cluster_size(cluster_id: int) -> int:
+    from westlake_feedback.clusters.models import CommentCluster
+    return db.session.get(CommentCluster, cluster_id).size
+
+
+def tag_names(comment_id: int) -> list[str]:
+    from westlake_feedback.tags.models import CommentTag, Tag
+    return list(db.session.scalars(select(Tag.name).join(CommentTag, CommentTag.tag_id == Tag.id)
+                                   .where(CommentTag.comment_id == comment_id)))
 
 
 def expected(app, where) -> list[dict]:
@@ -67,6 +78,9 @@ def expected(app, where) -> list[dict]:
                 "审核原因": f"{labels[c.rejection_reason]}：{c.rejection_note}" if c.rejection_reason else "",
                 "同意公开姓名/单位": "是" if c.publish_name else "否",
                 "轮次": str(c.round_number),
+                "相似意见组编号": str(c.cluster_id) if c.cluster_id else "",
+                "相似意见组条数": str(cluster_size(c.cluster_id)) if c.cluster_id else "",
+                "标签": "；".join(sorted(tag_names(c.id))),
             })
     return rows
 
@@ -93,7 +107,7 @@ def parse_xlsx(data: bytes) -> list[dict]:
     assert ws.freeze_panes == "A2"
     values = list(ws.iter_rows(values_only=True))
     assert list(values[0]) == HEADER
-    assert ws.auto_filter.ref == f"A1:T{len(values)}"
+    assert ws.auto_filter.ref == f"A1:W{len(values)}"
     return [{h: "" if v is None else str(v) for h, v in zip(HEADER, row)} for row in values[1:]]
 
 

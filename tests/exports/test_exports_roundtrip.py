@@ -79,7 +79,7 @@ def test_xlsx_parses_back_to_the_stored_texts(texts, login_as):
         for row in sheet.iter_rows():
             for one in row:
                 assert one.data_type in ("s", "n"), (sheet.title, one.coordinate, one.data_type)
-    assert ws.max_column == 20  # nothing injected beyond column T
+    assert ws.max_column == 23  # nothing injected beyond column W
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         assert package.testzip() is None
         sheet = package.read("xl/worksheets/sheet2.xml").decode()
@@ -103,7 +103,7 @@ def test_json_keeps_the_texts_as_typed(texts, login_as):
     assert set(items[0]) == {"receipt_code", "submitted_at", "channel", "status", "section", "clause_number",
                              "clause_title", "stance", "identity_type", "organisation", "name", "phone", "email",
                              "body", "published_body", "decision", "response", "moderation_reason", "publish_name",
-                             "round"}
+                             "round", "cluster_id", "cluster_size", "tags"}
 
 
 def statements(app, client, url: str) -> int:

@@ -233,7 +233,7 @@ def test_no_phone_or_email_on_any_page_an_analyst_can_open(seeded, login_as, pos
                  email="zhang@example.com")
     offline, web = comments(seeded)
     analyst = login_as("analyst")
-    urls = [url.format(comment=offline.id, attachment=0) for method, url, _ in ROUTES if method == "GET"]
+    urls = [url.format(comment=offline.id, attachment=0, tag=0) for method, url, _ in ROUTES if method == "GET"]
     urls += ["/", f"/c/{DEMO}/", f"/c/{DEMO}/clauses/12", f"/receipt/{offline.receipt_code}",
              f"/receipt/{web.receipt_code}", f"/staff/intake/entries/{offline.id}"]
     opened = 0

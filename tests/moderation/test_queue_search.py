@@ -146,6 +146,7 @@ FILTER_SETS = [
     {"section": 1, "decision": "not_adopted", "since": "2026-01-01", "q": "申"},
     {"sort": "oldest", "status": "rejected", "stance": "oppose"},
     {"sort": "oldest", "q": "报"},
+    {"cluster": 2}, {"cluster": 3, "status": "pending", "stance": "amend"},
 ]
 
 
@@ -182,6 +183,29 @@ def test_every_filter_reads_an_index_in_queue_order(corpus, args):
                 if name == "page":
                     assert "Sort" not in plan.split("->")[1], (name, plan)  # the Limit reads an ordered scan
             db.session.rollback()
+
+
+@pytest.mark.parametrize("args", [{"sort": "cluster"}, {"sort": "cluster", "cluster": 2},
+                                  {"sort": "cluster", "status": "pending", "stance": "amend"}])
+def test_the_sort_by_cluster_size_reads_clusters_largest_first_then_each_ones_members(corpus, args):
+    """Largest cluster first along comment_clusters (consultation_id, size, id), each cluster's
+    members along (cluster_id, id): no full scan and no sort of the consultation's comments
+    (PostgreSQL may sort within one cluster: an Incremental Sort, never a Sort of them all)."""
+    from werkzeug.datastructures import MultiDict
+
+    app, consultation_id, _ids = corpus
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        f = QueueFilters.from_args(MultiDict({k: str(v) for k, v in args.items()}))
+        plan = _plan(queue_query(consultation, f, joined=False).limit(51))
+        if db.engine.dialect.name == "sqlite":
+            assert "SCAN comments" not in plan and "TEMP B-TREE" not in plan, plan
+            assert "ix_comment_clusters_consultation_size" in plan and "ix_comments_cluster" in plan, plan
+        else:
+            assert "Seq Scan on comments" not in plan, plan
+            assert "ix_comment_clusters_consultation_size_id" in plan, plan
+            assert not plan.split("->")[1].strip().startswith("Sort"), plan
+        db.session.rollback()
 
 
 def test_counts_are_capped_and_pages_still_walk(corpus, login_as, monkeypatch):

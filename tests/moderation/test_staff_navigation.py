@@ -20,17 +20,17 @@ NOT_FOR_SIGNED_IN = {"accounts.login"}
 TABS_LABEL = "本征求意见的工作页面"
 DRAFT = "draft-nav"
 
-ALL_TABS = ["意见", "线下录入", "条款答复", "报告", "导出", "公开反馈", "设置"]
+ALL_TABS = ["意见", "相似意见", "线下录入", "条款答复", "标签", "报告", "导出", "公开反馈", "设置"]
 TABS_BY_ROLE = {
     "admin": ALL_TABS,
-    "moderator": ["意见", "线下录入", "条款答复", "报告", "导出"],
-    "analyst": ["意见", "条款答复", "报告", "导出"],
+    "moderator": ["意见", "相似意见", "线下录入", "条款答复", "标签", "报告", "导出"],
+    "analyst": ["意见", "相似意见", "条款答复", "标签", "报告", "导出"],
 }
 
 
 def tab_paths(slug: str, *, draft: bool = False) -> list[str]:
     """The admin's tab pages of one consultation (no offline intake for a draft)."""
-    paths = [f"/staff/c/{slug}/comments", f"/staff/intake/{slug}/new", f"/staff/c/{slug}/clauses",
+    paths = [f"/staff/c/{slug}/comments", f"/staff/c/{slug}/clusters", f"/staff/intake/{slug}/new", f"/staff/c/{slug}/clauses", f"/staff/c/{slug}/tags",
              f"/staff/c/{slug}/reports", f"/staff/c/{slug}/exports", f"/staff/consultations/{slug}/feedback",
              f"/staff/consultations/{slug}"]
     return [p for p in paths if not (draft and "/intake/" in p)]
@@ -98,10 +98,14 @@ def navigable(seeded, staff, made_offline):
 
     with seeded.app_context():
         comment_on("xihu-2023-demo", 12)
+        comment_on("xihu-2023-demo", 12)  # a copy: a cluster of two, whose page the queue links to
         demo = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023-demo"))
         # A finished report version: the crawl sees its download links and never opens the files.
         db.session.add(Report(consultation=demo, version=1, trigger="manual", status=ReportStatus.DONE.value,
                               finished_at=now_utc(), html=b"<p>r</p>", docx=b"d", xlsx=b"x"))
+        from westlake_feedback.tags.models import Tag
+
+        db.session.add(Tag(consultation_id=demo.id, name="资金", description="涉及资金"))  # its edit page
         start = now_utc() + timedelta(days=30)
         create_draft(read_draft_file(SEED_PATH), DraftMeta(
             title="导航测试草稿", slug=DRAFT, opens_at=start, closes_at=start + timedelta(days=10), issuer="",

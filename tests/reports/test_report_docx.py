@@ -73,8 +73,9 @@ def test_count_tables_match_the_stats(document):
         ["三、现代服务业政策", "区商务局", "15", "37.5%"],
         ["总体意见", "", "4", "10.0%"],
     ]
-    top = table_with_header(document, ("排名", "条款", "意见数"))
+    top = table_with_header(document, ("排名", "条款", "意见数", "不同意见数"))
     assert [r.cells[2].text for r in top.rows[1:]] == ["10", "9", "8", "6", "3"]
+    assert [r.cells[3].text for r in top.rows[1:]] == ["10", "9", "8", "6", "3"]  # no clusters in the sample
     stance = table_with_header(document, ("条款", "赞成", "反对", "修改建议", "其他", "合计"))
     assert [c.text for c in stance.rows[-1].cells] == ["合计", "15", "7", "12", "6", "40"]
     channels = table_with_header(document, ("提交渠道", "意见数", "占比"))

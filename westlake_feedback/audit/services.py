@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, select
@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "feedback_publish": _l("公布意见采纳情况"),
     "feedback_unpublish": _l("撤回意见采纳情况"),
     "privacy_purge": _l("到期删除个人信息"),
+    "codebook_change": _l("标签库变更"),
+    "comment_tags": _l("意见标签"),
 }
 
 
@@ -71,11 +73,14 @@ def record(
 
 
 def _ip_hash() -> str | None:
+    """Once per request (a bulk action records thousands of entries; each hash reads the key)."""
     if not has_request_context():
         return None
     from ..privacy.iphash import hash_ip
 
-    return hash_ip(request.remote_addr)
+    if "audit_ip_hash" not in g:
+        g.audit_ip_hash = hash_ip(request.remote_addr)
+    return g.audit_ip_hash
 
 
 def diff(before: dict, after: dict) -> dict:

@@ -13,7 +13,8 @@ class CommentCluster(db.Model):
     alone is a cluster of size 1 with its own id)."""
 
     __tablename__ = "comment_clusters"
-    __table_args__ = (Index("ix_comment_clusters_consultation_size", "consultation_id", "size"),)
+    # Largest first, ties by id: the queue's sort by cluster size reads clusters along it.
+    __table_args__ = (Index("ix_comment_clusters_consultation_size_id", "consultation_id", "size", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))

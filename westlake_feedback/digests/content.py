@@ -58,6 +58,7 @@ class DigestContent:
     groups: list[SectionGroup]
     stances: list[tuple[str, int]]
     channels: list[tuple[str, int]]
+    joined: int = 0  # of `count`, how many joined a cluster that existed before them (clusters/)
 
     @property
     def unlisted(self) -> int:
@@ -97,7 +98,7 @@ def group_clauses(consultation: Consultation, clauses: list[Clause | None], list
 
 
 def digest_content(consultation: Consultation, digest_id: int, limit: int | None = None) -> DigestContent:
-    """The digest's counts and its first `limit` comments (DIGEST_LIST_LIMIT), in six queries."""
+    """The digest's counts and its first `limit` comments (DIGEST_LIST_LIMIT), in seven queries."""
     limit = current_app.config["DIGEST_LIST_LIMIT"] if limit is None else limit
     per_clause = _counts(digest_id, Comment.clause_id)
     stances = _counts(digest_id, Comment.stance)
@@ -110,6 +111,10 @@ def digest_content(consultation: Consultation, digest_id: int, limit: int | None
         .limit(limit)
         .execution_options(populate_existing=True)
     ).all()
+    # A cluster's id is its first comment's id: a comment whose cluster is not its own joined one
+    # that an earlier comment started (also when it bridged two older clusters into one).
+    joined = db.session.scalar(select(func.count()).where(
+        Comment.digest_id == digest_id, Comment.cluster_id.is_not(None), Comment.cluster_id != Comment.id))
     clause_ids = [key for key in per_clause if key is not None]
     clauses = {
         clause.id: clause for clause in db.session.scalars(
@@ -126,4 +131,5 @@ def digest_content(consultation: Consultation, digest_id: int, limit: int | None
         groups=group_clauses(consultation, present, listed, per_clause),
         stances=labelled_counts(stances, Stance),
         channels=labelled_counts(channels, Channel),
+        joined=joined or 0,
     )

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, select, type_coerce
 
+from ..clusters.models import CommentCluster
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Clause, ConsultationRound, Section
 from ..extensions import db
@@ -40,6 +41,8 @@ FIELDS = (
     Comment.rejection_note, type_coerce(Comment.publish_name, Integer).label("publish_name"),
     Decision.outcome.label("decision_outcome"), Decision.response.label("decision_response"),
     Comment.round_number,
+    Comment.id.label("comment_id"), Comment.cluster_id,
+    CommentCluster.size.label("cluster_size"),  # outer-joined in services.export_query
 )
 INDEX = {expression.key: index for index, expression in enumerate(FIELDS)}  # row[index] is fast, row.name is not
 
@@ -88,6 +91,7 @@ class ExportContext:
     yes: str
     no: str
     times: LocalTimes
+    tags: dict[int, list[str]] = None  # comment id -> tag names, for the batch being written
 
     @classmethod
     def load(cls, consultation_id: int, show_contact: bool) -> ExportContext:
@@ -158,6 +162,12 @@ def _publish_name(r, x: ExportContext) -> str:
 CREATED_AT, REJECTION_REASON = field("created_at"), field("rejection_reason")
 REJECTION_NOTE, PUBLISH_NAME = field("rejection_note"), field("publish_name")
 ROUND = field("round_number")
+COMMENT_ID, CLUSTER_ID, CLUSTER_SIZE = field("comment_id"), field("cluster_id"), field("cluster_size")
+
+
+def _tags(r, x: ExportContext) -> list[str]:
+    """The comment's tag names, by name (JSON: a list; CSV/XLSX join them, see `joined`)."""
+    return (x.tags or {}).get(r[COMMENT_ID], [])
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,7 @@ class Column:
     value: Callable  # (row, ExportContext) -> str | int | None
     wrap: bool = False  # XLSX: wrap long text
     text: bool = False  # may hold typed text: made spreadsheet-safe in CSV and XLSX
+    joined: bool = False  # a list: CSV and XLSX join it with tags.models.SEPARATOR into one cell
 
 
 COLUMNS = [
@@ -192,6 +203,10 @@ COLUMNS = [
     Column("publish_name", _l("同意公开姓名/单位"), 10, _publish_name),
     # The drafting round (rounds/) the comment was made on; its clause number is of that round.
     Column("round", _l("轮次"), 6, lambda r, x: r[ROUND]),
+    # The near-duplicate cluster (clusters/): its id is its first comment's id; None before a rebuild.
+    Column("cluster_id", _l("相似意见组编号"), 12, lambda r, x: r[CLUSTER_ID]),
+    Column("cluster_size", _l("相似意见组条数"), 10, lambda r, x: r[CLUSTER_SIZE]),
+    Column("tags", _l("标签"), 24, _tags, wrap=True, text=True, joined=True),
 ]
 
 

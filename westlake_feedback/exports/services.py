@@ -20,12 +20,15 @@ from collections.abc import Iterator
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from ..comments.models import Channel, CommentStatus, Stance
+from ..clusters.models import CommentCluster
+from ..comments.models import Channel, Comment, CommentStatus, Stance
 from ..consultations.models import Consultation
 from ..exports_safety import safe_cell
 from ..extensions import db
 from ..moderation.queue import QueueFilters, queue_query
-from .columns import COLUMNS, FIELDS, ExportContext, headers, local_time  # noqa: F401 (re-exported)
+from ..tags.models import SEPARATOR
+from ..tags.services import tag_names_of
+from .columns import COMMENT_ID, COLUMNS, FIELDS, ExportContext, headers, local_time  # noqa: F401 (re-exported)
 
 BATCH = 2000  # rows fetched per round trip (PostgreSQL: per FETCH from the server-side cursor)
 CHUNK = 64 * 1024
@@ -34,7 +37,8 @@ BOM = "\ufeff"
 
 def export_query(consultation: Consultation, filters: QueueFilters) -> Select:
     """The queue's query (joins, filters, order) selecting only the export's columns."""
-    return queue_query(consultation, filters).with_only_columns(*FIELDS)
+    return (queue_query(consultation, filters).with_only_columns(*FIELDS)
+            .outerjoin(CommentCluster, CommentCluster.id == Comment.cluster_id))
 
 
 def iter_rows(consultation_id: int, filters: QueueFilters, show_contact: bool) -> Iterator[list]:
@@ -49,6 +53,8 @@ def iter_rows(consultation_id: int, filters: QueueFilters, show_contact: bool) -
     result = db.session.connection().execute(query.execution_options(stream_results=True, yield_per=BATCH))
     try:
         for partition in result.partitions():
+            # One query per batch for the batch's tags (comment_tags by its primary key).
+            context.tags = tag_names_of(row[COMMENT_ID] for row in partition)
             for row in partition:
                 yield [get(row, context) for get in getters]
     finally:
@@ -79,7 +85,10 @@ def filters_text(filters: QueueFilters) -> str:
 def spreadsheet_cells(rows: Iterator[list]) -> Iterator[list]:
     """Rows with every typed-text value made safe for a spreadsheet (`safe_cell`)."""
     text_indexes = [index for index, column in enumerate(COLUMNS) if column.text]
+    joined = [index for index, column in enumerate(COLUMNS) if column.joined]
     for values in rows:
+        for index in joined:
+            values[index] = SEPARATOR.join(values[index])
         for index in text_indexes:
             values[index] = safe_cell(values[index])
         yield values

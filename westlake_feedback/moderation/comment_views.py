@@ -12,6 +12,7 @@ from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Clause
 from ..consultations.services import clause_by_number
 from ..extensions import db
+from ..tags.panels import tag_panel
 from . import bp
 from .decisions import (clause_overview, clause_response_for, comments_with_decisions, set_clause_response,
                         set_decision)
@@ -54,6 +55,7 @@ def render_comment(comment: Comment, status: int = 200, **forms):
         "decision_form": forms.get("decision_form") or DecisionForm(
             formdata=None, outcome=decision.outcome if decision else None,
             response=decision.response if decision else ""),
+        "tag_panel": tag_panel(comment, forms.get("tags_form")),
     }
     return render_template("moderation/comment.html", **context), status
 

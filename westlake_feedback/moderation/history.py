@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "response": _l("答复说明"),
     "text": _l("条款答复"),
     "show_approved_comments": _l("公开显示意见内容"),
+    "tags": _l("标签"),
 }
 VALUE_LABELS = {"status": CommentStatus, "rejection_reason": RejectionReason, "outcome": DecisionOutcome}
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
+from ..clusters.models import CommentCluster
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
 from ..consultations.models import Clause, Consultation, ConsultationRound, Section
 from ..extensions import db
@@ -16,6 +17,7 @@ from ..inputs import day_arg, parse_int
 from ..timeutil import local_midnight
 from .models import Decision, DecisionOutcome
 from .search import candidate_ids, search_condition
+from ..tags.queue import tag_condition
 
 PER_PAGE = 50
 SEARCH_MAX = 100
@@ -27,7 +29,9 @@ SORTS = {
     "newest": _l("最新提交在前"),
     "oldest": _l("最早提交在前"),
     "clause": _l("按条款顺序"),
+    "cluster": _l("相似意见组从大到小"),
 }
+CLUSTER_SORT = aliased(CommentCluster, name="sort_cluster")  # its own name: exports may join clusters too
 DECIDED, UNDECIDED = "decided", "undecided"
 
 
@@ -46,8 +50,10 @@ class QueueFilters:
     identity: str | None = None
     channel: str | None = None
     decision: str | None = None
+    tag: int | None = None  # a tag's id; UNTAGGED (0) for comments without any tag
     since: date | None = None  # local calendar days, inclusive
     until: date | None = None
+    cluster: int | None = None  # only comments in a cluster of at least this many (2: any cluster)
     q: str = ""
     sort: str = "newest"
     round: int | None = None  # round number (rounds/): comments made on that round; `clause` is of that round
@@ -66,8 +72,10 @@ class QueueFilters:
             identity=choice("identity", {s.value for s in IdentityType}),
             channel=choice("channel", {s.value for s in Channel}),
             decision=choice("decision", {value for value, _label in decision_filter_choices()}),
+            tag=parse_int(args.get("tag"), 0, 2**31 - 1),
             since=day_arg(args.get("since")),
             until=day_arg(args.get("until")),
+            cluster=parse_int(args.get("cluster"), 2, 999_999),
             q=(args.get("q") or "").strip()[:SEARCH_MAX],
             sort=args.get("sort") if args.get("sort") in SORTS else "newest",
             round=_number(args.get("round")),
@@ -102,13 +110,17 @@ def _clause_round(consultation: Consultation, number: int | None):
 
 
 def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True,
-              joined: bool = True, search_ids: Select | None = None) -> Select:
+              joined: bool = True, search_ids: Select | None = None, by_cluster: bool = False) -> Select:
     """The filters as conditions on comments. `joined` also outer-joins the clause and the decision
     (the exports load them from the same rows); without it every filter is a condition on comments
     alone (an IN or EXISTS on an indexed key), so the queue reads along its ordering index."""
     if joined:
         query = query.outerjoin(Clause, Comment.clause_id == Clause.id).outerjoin(Decision, Decision.comment_id == Comment.id)
-    query = query.where(Comment.consultation_id == consultation.id)
+    # Sorted by cluster, the walk starts from the consultation's clusters; `+ 0` keeps SQLite
+    # (without statistics) from starting from the comments' consultation index and sorting them all.
+    # PostgreSQL plans by its statistics, which `+ 0` would only blur.
+    own = Comment.consultation_id + 0 if by_cluster and _dialect() == "sqlite" else Comment.consultation_id
+    query = query.where(own == consultation.id)
     if with_status and f.status:
         query = query.where(Comment.status == f.status)
     if f.section is not None:
@@ -133,10 +145,17 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
         query = query.where(~decided)
     elif f.decision:
         query = query.where(Comment.id.in_(select(Decision.comment_id).where(Decision.outcome == f.decision)))
+    if f.tag is not None:
+        query = query.where(tag_condition(f.tag))
     if f.since:
         query = query.where(Comment.created_at >= local_midnight(f.since))
     if f.until:
         query = query.where(Comment.created_at < local_midnight(f.until + timedelta(days=1)))
+    if f.cluster:
+        query = query.where(Comment.cluster_id.in_(select(CommentCluster.id).where(
+            CommentCluster.consultation_id == consultation.id, CommentCluster.size >= f.cluster)))
+    elif f.sort == "cluster":
+        query = query.where(Comment.cluster_id.is_not(None))  # the sort lists clustered comments only
     if f.q:
         # A substring match: works for Chinese without word segmentation. Never phone or email.
         query = query.where(search_condition(f.q, _dialect(), search_ids))
@@ -144,7 +163,7 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
 
 
 def queue_query(consultation: Consultation, f: QueueFilters, *, joined: bool = True) -> Select:
-    query = _filtered(select(Comment), consultation, f, joined=joined)
+    query = _filtered(select(Comment), consultation, f, joined=joined, by_cluster=f.sort == "cluster")
     if f.sort == "oldest":
         return query.order_by(Comment.created_at.asc(), Comment.id.asc())
     if f.sort == "clause":
@@ -152,6 +171,15 @@ def queue_query(consultation: Consultation, f: QueueFilters, *, joined: bool = T
             query = query.outerjoin(Clause, Comment.clause_id == Clause.id)
         # Comments on the whole draft first, as the published report lists them.
         return query.order_by(Clause.position.asc().nulls_first(), Comment.created_at.asc(), Comment.id.asc())
+    if f.sort == "cluster":
+        # Largest first, each cluster's members together, its first comment first: read along
+        # (consultation_id, size, id) of the clusters, then each one's members along (cluster_id, id).
+        query = query.join(CLUSTER_SORT, CLUSTER_SORT.id == Comment.cluster_id).where(
+            CLUSTER_SORT.consultation_id == consultation.id)
+        if f.cluster:
+            query = query.where(CLUSTER_SORT.size >= f.cluster)  # lets the clusters' index bound the walk
+        return (query
+                .order_by(CLUSTER_SORT.size.desc(), CLUSTER_SORT.id.desc(), Comment.id.asc()))
     return query.order_by(Comment.created_at.desc(), Comment.id.desc())
 
 
@@ -195,6 +223,7 @@ class QueuePage:
     total: int
     has_next: bool
     cap: int = COUNT_CAP
+    clusters: dict = field(default_factory=dict)  # cluster id -> clusters.staff.RowCluster
 
     @property
     def capped(self) -> bool:
@@ -222,9 +251,13 @@ def queue_page(consultation: Consultation, f: QueueFilters, page: int, counts: d
     query = (queue_query(consultation, f, joined=False).options(selectinload(Comment.decision))
              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
     rows = list(db.session.scalars(query))
+    items = rows[:PER_PAGE]
     total = counts[f.status] if f.status else sum(counts.values())
-    return QueuePage(items=rows[:PER_PAGE], page=page, per_page=PER_PAGE, total=total,
-                     has_next=len(rows) > PER_PAGE, cap=count_cap(f))
+    from ..clusters.staff import row_clusters
+
+    return QueuePage(items=items, page=page, per_page=PER_PAGE, total=total,
+                     has_next=len(rows) > PER_PAGE, cap=count_cap(f),
+                     clusters=row_clusters({comment.cluster_id for comment in items}))
 
 
 def count_label(count: int, cap: int = COUNT_CAP) -> str:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import ADMINS, EDITORS, STAFF, roles_required
+from ..clusters.staff import unclustered_exists
 from ..comments.models import Channel, CommentStatus, IdentityType, Stance
 from ..consultations.models import Consultation
 from ..consultations.services import all_consultations, consultation_by_slug
@@ -19,6 +20,7 @@ from .queue import (
     SORTS, WHOLE_DRAFT, QueueFilters, busiest_consultation, count_cap, count_label, decision_filter_choices, pending_counts,
     queue_page, status_counts,
 )
+from ..tags.queue import queue_tag_context
 from .services import BULK_ACTIONS, ModerationError, bulk_moderate, set_comment_visibility
 
 
@@ -31,7 +33,7 @@ def can_moderate() -> bool:
 
 
 def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_form: BulkForm | None = None,
-                 status: int = 200):
+                 status: int = 200, tag_form=None):
     consultations = list(db.session.scalars(all_consultations()))
     context = {
         "consultation": consultation,
@@ -50,7 +52,9 @@ def render_queue(consultation: Consultation | None, filters: QueueFilters, bulk_
             statuses=CommentStatus, stances=Stance, identities=IdentityType, channels=Channel,
             sorts=SORTS, decision_choices=decision_filter_choices(), whole_draft=WHOLE_DRAFT,
             reasons=RejectionReason, outcomes=DecisionOutcome, bulk_actions=BULK_ACTIONS,
+            unclustered=bool(filters.cluster or filters.sort == "cluster") and unclustered_exists(consultation),
         )
+        context.update(queue_tag_context(consultation, context["page"].items, tag_form))
     return render_template("moderation/queue.html", **context), status
 
 

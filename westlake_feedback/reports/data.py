@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 from ..timeutil import to_local
 from . import keywords as kw
+from .groups import compute_groups
 from .labels import (
     CHANNELS, DECISIONS, IDENTITIES, STANCES, STATUSES, UNDECIDED, WHOLE_DRAFT, WHOLE_DRAFT_AND_LOOSE,
     label_for, summarise,
@@ -92,6 +93,7 @@ class ReportComment:
     decision: str | None = None  # adopted / partly_adopted / not_adopted / explained
     response: str = ""
     participant_key: str | None = None  # a hash identifying the commenter; see the module docstring
+    cluster_id: int | None = None  # near-identical comments share one (groups.py)
     round_number: int = 1       # the round (rounds/) the comment was made on
 
 
@@ -109,6 +111,7 @@ class ReportInput:
     clause_responses: list[ClauseResponseInfo] = field(default_factory=list)
     version: int = 1
     excluded_statuses: tuple[str, ...] = ("spam",)
+    tag_counts: list[tuple[str, str, int, int]] = field(default_factory=list)  # name, description, comments, opinions
     round_number: int | None = None  # the report covers only this round's comments; None: every round
 
 
@@ -201,6 +204,7 @@ class ReportStats:
     clause_responses: list[ClauseResponseRow]
     keywords_by_section: list[SectionKeywords]
     keywords_overall: list[tuple[str, int]]
+    groups: object = None               # groups.GroupStats: distinct opinions, largest clusters, tags
     per_round: list[Tally] = field(default_factory=list)  # counted comments per round, when there are several
 
     @property
@@ -400,5 +404,6 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
         clause_responses=responses,
         keywords_by_section=keywords_by_section,
         keywords_overall=kw.most_common(overall, KEYWORDS_PER_SECTION),
+        groups=compute_groups(counted, display_of, report_input.tag_counts),
         per_round=[Tally(str(n), f"第{n}轮", k) for n, k in sorted(Counter(c.round_number for c in counted).items())],
     )

@@ -282,8 +282,21 @@ def build_docx(stats: ReportStats, report_input: ReportInput) -> bytes:
             [(s.display, s.lead_department or "", s.count, percent(s.count, stats.counted)) for s in stats.sections],
             (7.5, 4, 2, 2), {2, 3})
     w.heading("（二）意见最多的条款", 2)
-    w.table("意见最多的条款（前10位）", ("排名", "条款", "意见数"),
-            [(i, c.display, c.count) for i, c in enumerate(stats.top_clauses[:10], 1)], (1.5, 11.5, 2.5), {0, 2})
+    groups = stats.groups
+    w.table("意见最多的条款（前10位）", ("排名", "条款", "意见数", "不同意见数"),
+            [(i, c.display, c.count, groups.per_clause.get(c.number, 0)) for i, c in enumerate(stats.top_clauses[:10], 1)],
+            (1.5, 10, 2.2, 2.3), {0, 2, 3})
+    w.heading("（三）内容相同或高度相似的意见", 2)
+    w.para(groups.sentence())
+    if groups.top:
+        w.table("条数最多的相似意见组", ("排名", "条数", "条款", "代表性意见"),
+                [(g.rank, g.size, g.clause_display, g.text) for g in groups.top], (1.5, 1.8, 4.2, 8), {0, 1})
+    w.heading("（四）意见标签", 2)
+    if groups.tags:
+        w.table("各标签意见数", ("标签", "说明", "意见数", "不同意见数"),
+                [(t.name, t.description, t.comments, t.opinions) for t in groups.tags], (3.5, 7.5, 2.2, 2.3), {2, 3})
+    else:
+        w.para("本次征求意见未设置标签。")
 
     w.heading(HEADINGS["stance"])
     stance_headers = ("条款", *(t.label for t in stats.stances), "合计")

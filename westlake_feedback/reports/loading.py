@@ -45,7 +45,7 @@ def _comment_rows(consultation: Consultation, round_number: int | None = None):
         select(Comment.receipt_code, Comment.clause_id, Comment.stance, Comment.identity_type, Comment.channel,
                Comment.status, Comment.created_at, Comment.body, Comment.published_body, Comment.participant_ref,
                Comment.email, Comment.phone, Comment.ip_hash, Comment.name, Decision.outcome, Decision.response,
-               Comment.round_number)
+               Comment.cluster_id, Comment.round_number)
         .outerjoin(Decision, Decision.comment_id == Comment.id)
         .where(Comment.consultation_id == consultation.id)
         .order_by(Comment.created_at, Comment.id)
@@ -99,7 +99,7 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
         where.update(_deleted_clauses([old_id for old_id, new_id in successors.items() if new_id is None]))
     comments = []
     for (code, clause_id, stance, identity, channel, status, created_at, body, published, ref, email, phone,
-         ip_hash, name, outcome, response, round_number_of) in _comment_rows(consultation, round_number):
+         ip_hash, name, outcome, response, cluster_id, round_number_of) in _comment_rows(consultation, round_number):
         section_number, section_heading, clause_number, label, title = where.get(clause_id, none)
         comments.append(ReportComment(
             receipt_code=code, section_number=section_number, section_heading=section_heading,
@@ -108,7 +108,8 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
             body=published if published is not None else body,
             name_public=None,  # no commenter agreed to have a name published
             decision=outcome, response=(response or "") if outcome else "",
-            participant_key=participant_key_of(ref, email, phone, ip_hash, name), round_number=round_number_of,
+            participant_key=participant_key_of(ref, email, phone, ip_hash, name),
+            cluster_id=cluster_id, round_number=round_number_of,
         ))
     return ReportInput(
         title=consultation.title,
@@ -122,5 +123,23 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
         clauses=[ClauseInfo(c.number, c.label, c.title, c.section.number if c.section else None) for c in clauses],
         clause_responses=[ClauseResponseInfo(c.number, c.response.text) for c in clauses if c.response],
         comments=comments,
+        tag_counts=tag_counts(consultation),
         round_number=round_number,
     )
+
+
+def tag_counts(consultation: Consultation, excluded: tuple[str, ...] = ("spam",)) -> list[tuple[str, str, int, int]]:
+    """(name, description, counted comments, distinct opinions) per codebook tag, by name: one GROUP BY."""
+    from sqlalchemy import func
+
+    from ..tags.models import CommentTag, Tag
+
+    opinion = func.coalesce(Comment.cluster_id, -Comment.id)  # unclustered: an opinion of its own
+    rows = db.session.execute(
+        select(Tag.name, Tag.description, func.count(Comment.id), func.count(opinion.distinct()))
+        .outerjoin(CommentTag, CommentTag.tag_id == Tag.id)
+        .outerjoin(Comment, (Comment.id == CommentTag.comment_id) & Comment.status.not_in(excluded))
+        .where(Tag.consultation_id == consultation.id)
+        .group_by(Tag.id, Tag.name, Tag.description).order_by(Tag.name)
+    )
+    return [(name, description or "", int(n), int(d)) for name, description, n, d in rows]

@@ -27,6 +27,7 @@ def overview(stats: ReportStats) -> str:
         f"征求意见期间共收到意见{stats.received}件{excluded}；计入统计的意见{stats.counted}件，"
         f"来自{stats.participants}位参与者，涉及{stats.commented_clauses}个条款，"
         f"另有针对征求意见稿整体的意见{stats.clauses[0].count}件。"
+        + (stats.groups.sentence() if stats.groups is not None else "")
     )
 
 

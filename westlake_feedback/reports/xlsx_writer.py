@@ -23,7 +23,7 @@ HEADER_BORDER = Border(bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 
-SHEETS = ("概况", "各部分", "条款意见数", "条款意见倾向", "每日提交", "关键词", "意见采纳情况", "条款综合答复")
+SHEETS = ("概况", "各部分", "条款意见数", "条款意见倾向", "每日提交", "关键词", "意见采纳情况", "条款综合答复", "相似意见组", "标签")
 
 
 def _share(part: int, whole: int):
@@ -72,6 +72,9 @@ def _summary_rows(stats: ReportStats, report_input: ReportInput):
         ("总体", "垃圾信息（不计入统计）", stats.excluded, _share(stats.excluded, stats.received)),
         ("总体", "计入统计的意见", stats.counted, _share(stats.counted, stats.received)),
         ("总体", "参与人数", stats.participants, None),
+        ("总体", "内容相同或高度相似的意见", stats.groups.repeated if stats.groups else 0, None),
+        ("总体", "相似意见组数", stats.groups.groups if stats.groups else 0, None),
+        ("总体", "不同意见数", stats.groups.opinions if stats.groups else stats.counted, None),
         ("总体", "收到意见的条款数", stats.commented_clauses, None),
         ("总体", "针对整体的意见", stats.clauses[0].count, _share(stats.clauses[0].count, stats.counted)),
     ]
@@ -106,10 +109,12 @@ def build_xlsx(stats: ReportStats, report_input: ReportInput) -> bytes:
            percent_cols={4})
     rank = {c.number: i for i, c in enumerate(stats.top_clauses, 1)}
     sections = {s.number: s.display for s in stats.sections if s.number is not None}
-    _sheet(wb, "条款意见数", [("条款序号", 10), ("条款", 44), ("所属部分", 30), ("意见数", 10), ("排名", 8)],
+    groups = stats.groups
+    _sheet(wb, "条款意见数", [("条款序号", 10), ("条款", 44), ("所属部分", 30), ("意见数", 10), ("排名", 8),
+                            ("不同意见数", 12)],
            [(c.number if c.number is None or c.number > 0 else None,  # < 0: a clause an earlier round deleted
-             c.display, sections.get(c.section_number, ""), c.count, rank.get(c.number))
-            for c in stats.clauses])
+             c.display, sections.get(c.section_number, ""), c.count, rank.get(c.number),
+             groups.per_clause.get(c.number, 0)) for c in stats.clauses])
     _sheet(wb, "条款意见倾向",
            [("条款", 44), *((t.label, 10) for t in stats.stances), ("合计", 10)],
            [(r.display, *(r.counts[t.key] for t in stats.stances), r.total) for r in stats.stance_rows]
@@ -127,6 +132,10 @@ def build_xlsx(stats: ReportStats, report_input: ReportInput) -> bytes:
              r.round_number) for r in stats.adoption_rows])
     _sheet(wb, "条款综合答复", [("条款", 40), ("综合答复", 90)],
            [(r.clause_display, r.text) for r in stats.clause_responses])
+    _sheet(wb, "相似意见组", [("排名", 8), ("条数", 10), ("条款", 40), ("代表性意见", 80)],
+           [(g.rank, g.size, g.clause_display, g.text) for g in groups.top])
+    _sheet(wb, "标签", [("标签", 20), ("说明", 50), ("意见数", 10), ("不同意见数", 12)],
+           [(t.name, t.description, t.comments, t.opinions) for t in groups.tags])
 
     buffer = io.BytesIO()
     wb.save(buffer)
