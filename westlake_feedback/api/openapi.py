@@ -46,6 +46,8 @@ SCHEMAS = {
         "window_state": {"type": "string", "enum": ["not_yet_open", "open", "closed"]},
         "is_demo": {"type": "boolean"},
         "published_comment_count": INT,
+        "current_round": {"type": "integer", "minimum": 1,
+                          "description": "The round (1: the first draft; 2, 3 ...: revised drafts) now open or last open"},
     }),
     "ClauseSummary": _obj({
         "number": INT,
@@ -71,7 +73,9 @@ SCHEMAS = {
         "created_at": DATETIME,
         "text": STR,
         "author": AUTHOR,
-    }, required=["id", "clause_number", "stance", "identity_type", "channel", "created_at", "text"]),
+        "round": {"type": "integer", "minimum": 1,
+                  "description": "The round of the draft the comment was made on; clause_number is of that round"},
+    }, required=["id", "clause_number", "stance", "identity_type", "channel", "created_at", "text", "round"]),
     "FeedbackEntry": _obj({
         "id": INT,
         "text": STR,
@@ -86,12 +90,15 @@ SCHEMAS = {
         "received_count": INT,
         "response": NULLABLE_STR,
         "entries": _list_of("FeedbackEntry"),
+        "round": {"type": "integer", "nullable": True,
+                  "description": "The round of the clause (null for the whole document)"},
     }),
     "SectionFeedback": _obj({
         "number": NULLABLE_INT,
         "label": STR,
         "heading": STR,
         "clauses": _list_of("ClauseFeedback"),
+        "round": {"type": "integer", "minimum": 1, "description": "The round of the draft its clauses belong to"},
     }),
     "Feedback": _obj({
         "slug": STR,
@@ -177,8 +184,12 @@ def openapi_document() -> dict:
                 "parameters": [
                     SLUG,
                     {"name": "clause", "in": "query", "required": False,
-                     "description": "Only comments on this clause number",
+                     "description": "Only comments on this clause number (of the round given by `round`, "
+                                    "the current round without it; 0: the whole draft)",
                      "schema": {"type": "integer", "minimum": 0, "maximum": 100000}},
+                    {"name": "round", "in": "query", "required": False,
+                     "description": "Only comments made on this round of the draft (see current_round)",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
                     {"name": "page", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
                     {"name": "per_page", "in": "query", "required": False,

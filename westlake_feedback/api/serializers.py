@@ -23,6 +23,7 @@ def consultation_summary(consultation: Consultation, at: datetime, comment_count
         "window_state": consultation.window_state(at).value,
         "is_demo": consultation.is_demo,
         "published_comment_count": comment_count,
+        "current_round": consultation.current_round,
     }
 
 
@@ -61,13 +62,15 @@ def comment(comment: Comment) -> dict:
         "created_at": iso(comment.created_at),
         "text": comment.public_body,
         "author": comment.public_author,
+        "round": comment.round_number,
     }
 
 
-def clause_feedback(item) -> dict:
+def clause_feedback(item, current_round: int = 1) -> dict:
     """One clause's (or the whole document's) feedback: public texts and answers only."""
     clause = item.clause
     return {
+        "round": (item.round_number or current_round) if clause else None,
         "clause_number": clause.number if clause else None,
         "clause_label": clause.label if clause else "",
         "clause_title": clause.title if clause else "",
@@ -91,12 +94,14 @@ def feedback(report) -> dict:
         "outcome_counts": dict(report.outcomes),
         "texts_hidden": report.texts_hidden,
         "whole_document": clause_feedback(report.whole_document) if report.whole_document else None,
+        # After a revision, the clauses of earlier rounds that comments were made on follow the current round's.
         "sections": [
             {
                 "number": group.section.number if group.section else None,
                 "label": group.section.label if group.section else "",
                 "heading": group.section.heading if group.section else "",
-                "clauses": [clause_feedback(item) for item in group.clauses],
+                "clauses": [clause_feedback(item, consultation.current_round) for item in group.clauses],
+                "round": group.round_number or consultation.current_round,
             }
             for group in report.sections
         ],

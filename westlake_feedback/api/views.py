@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..comments.models import Comment, CommentStatus
 from ..comments.services import published_comment_counts
-from ..consultations.models import Clause, Consultation
+from ..consultations.models import Clause, Consultation, ConsultationRound
 from ..consultations.services import clause_by_number, listed_consultations, public_consultation_by_slug
 from ..extensions import csrf, db, limiter
 from ..feedback.services import build_report
@@ -108,14 +108,23 @@ def comments(slug: str):
     page = _int_arg("page", 1, 1, 100000)
     per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
     clause_number = _int_arg("clause", 0, 0, 100000) if "clause" in request.args else None
+    round_number = _int_arg("round", 1, 1, 100000) if "round" in request.args else None
     query = (
         select(Comment)
         .where(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.APPROVED.value)
         .options(selectinload(Comment.clause))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
-    if clause_number is not None:
-        query = query.join(Clause, Comment.clause_id == Clause.id).where(Clause.number == clause_number)
+    if round_number is not None:
+        query = query.where(Comment.round_number == round_number)
+    if clause_number == 0:
+        query = query.where(Comment.clause_id.is_(None))
+    elif clause_number is not None:  # the clause of that round (the current round by default)
+        in_round = (Clause.consultation_id == consultation.id
+                    if round_number in (None, consultation.current_round) else
+                    Clause.round_id.in_(select(ConsultationRound.id).where(
+                        ConsultationRound.consultation_id == consultation.id, ConsultationRound.number == round_number)))
+        query = query.join(Clause, Comment.clause_id == Clause.id).where(Clause.number == clause_number, in_round)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     hidden = not consultation.show_approved_comments
     return jsonify(

@@ -54,12 +54,14 @@ class ClauseFeedback:
     received: int
     response: str | None
     entries: list[FeedbackEntry] = field(default_factory=list)
+    round_number: int | None = None  # the round of the clause, when there is more than one round (rounds/)
 
 
 @dataclass
 class SectionFeedback:
     section: Section | None
     clauses: list[ClauseFeedback] = field(default_factory=list)
+    round_number: int | None = None  # the round of its clauses, when there is more than one round
 
 
 @dataclass
@@ -127,21 +129,27 @@ def build_report(consultation: Consultation) -> FeedbackReport:
             author=comment.public_author,
         ))
 
+    several = consultation.current_round > 1
+
+    def round_of(clause: Clause | None) -> int | None:
+        return (clause.round.number if clause.round else consultation.current_round) if several and clause else None
+
     def clause_feedback(clause: Clause | None) -> ClauseFeedback:
         key = clause.id if clause else None
         response = clause.response.text if clause is not None and clause.response is not None else None
-        return ClauseFeedback(clause, received[key], response, entries.get(key, []))
+        return ClauseFeedback(clause, received[key], response, entries.get(key, []), round_of(clause))
 
     sections: list[SectionFeedback] = []
-    clauses = db.session.scalars(
-        select(Clause).where(Clause.consultation_id == consultation.id)
-        .options(selectinload(Clause.section), selectinload(Clause.response)).order_by(Clause.position)
-    )
+    # The clauses comments were made on: the current round's and, after a revision, those of the
+    # earlier rounds (current round first, then the earlier ones, latest first; draft order within).
+    clause_ids = [key for key in received if key is not None]
+    clauses = sorted(db.session.scalars(
+        select(Clause).where(Clause.id.in_(clause_ids))
+        .options(selectinload(Clause.section), selectinload(Clause.response), selectinload(Clause.round))
+    ), key=lambda c: (-(round_of(c) or 0), c.position))
     for clause in clauses:
-        if not received[clause.id]:
-            continue
-        if not sections or sections[-1].section is not clause.section:
-            sections.append(SectionFeedback(clause.section))
+        if not sections or sections[-1].section is not clause.section or sections[-1].round_number != round_of(clause):
+            sections.append(SectionFeedback(clause.section, round_number=round_of(clause)))
         sections[-1].clauses.append(clause_feedback(clause))
     whole = clause_feedback(None) if received[None] else None
     return FeedbackReport(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..clusters.models import CommentCluster
 from ..comments.models import Channel, Comment, CommentStatus, IdentityType, Stance
-from ..consultations.models import Clause, Consultation, Section
+from ..consultations.models import Clause, Consultation, ConsultationRound, Section
 from ..extensions import db
 from ..inputs import day_arg, parse_int
 from ..timeutil import local_midnight
@@ -56,6 +56,7 @@ class QueueFilters:
     cluster: int | None = None  # only comments in a cluster of at least this many (2: any cluster)
     q: str = ""
     sort: str = "newest"
+    round: int | None = None  # round number (rounds/): comments made on that round; `clause` is of that round
 
     @classmethod
     def from_args(cls, args) -> QueueFilters:
@@ -77,6 +78,7 @@ class QueueFilters:
             cluster=parse_int(args.get("cluster"), 2, 999_999),
             q=(args.get("q") or "").strip()[:SEARCH_MAX],
             sort=args.get("sort") if args.get("sort") in SORTS else "newest",
+            round=_number(args.get("round")),
         )
 
     def to_args(self, **overrides) -> dict[str, str]:
@@ -97,6 +99,14 @@ class QueueFilters:
 
 def _number(value: str | None, allow_zero: bool = False) -> int | None:
     return parse_int(value, 0 if allow_zero else 1, 999_999)
+
+
+def _clause_round(consultation: Consultation, number: int | None):
+    """Clauses of the given round (None: the current round, whose clauses carry consultation_id)."""
+    if number is None or number == consultation.current_round:
+        return Clause.consultation_id == consultation.id
+    return Clause.round_id == select(ConsultationRound.id).where(
+        ConsultationRound.consultation_id == consultation.id, ConsultationRound.number == number).scalar_subquery()
 
 
 def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True,
@@ -122,7 +132,9 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
         # Clause numbers are unique in a consultation: an equality, so (clause_id, status, created_at,
         # id) can give the order.
         query = query.where(Comment.clause_id == select(Clause.id).where(
-            Clause.consultation_id == consultation.id, Clause.number == f.clause).scalar_subquery())
+            _clause_round(consultation, f.round), Clause.number == f.clause).scalar_subquery())
+    if f.round is not None:
+        query = query.where(Comment.round_number == f.round)
     for column, value in ((Comment.stance, f.stance), (Comment.identity_type, f.identity), (Comment.channel, f.channel)):
         if value:
             query = query.where(column == value)

@@ -94,6 +94,7 @@ class ReportComment:
     response: str = ""
     participant_key: str | None = None  # a hash identifying the commenter; see the module docstring
     cluster_id: int | None = None  # near-identical comments share one (groups.py)
+    round_number: int = 1       # the round (rounds/) the comment was made on
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class ReportInput:
     version: int = 1
     excluded_statuses: tuple[str, ...] = ("spam",)
     tag_counts: list[tuple[str, str, int, int]] = field(default_factory=list)  # name, description, comments, opinions
+    round_number: int | None = None  # the report covers only this round's comments; None: every round
 
 
 # ---- output ------------------------------------------------------------------------------------
@@ -171,6 +173,7 @@ class AdoptionRow:
     response: str
     receipt_code: str
     name_public: str | None
+    round_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ class ReportStats:
     keywords_by_section: list[SectionKeywords]
     keywords_overall: list[tuple[str, int]]
     groups: object = None               # groups.GroupStats: distinct opinions, largest clusters, tags
+    per_round: list[Tally] = field(default_factory=list)  # counted comments per round, when there are several
 
     @property
     def busiest_day(self) -> DayCount | None:
@@ -344,7 +348,8 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
                            key=lambda c: (clause_key(c.clause_number), c.created_at, c.receipt_code))
     adoption_rows = [
         AdoptionRow(seq, c.clause_number, display_of(c.clause_number), summarise(c.body), c.decision,
-                    label_for(DECISIONS, c.decision), c.response or "", c.receipt_code, c.name_public)
+                    label_for(DECISIONS, c.decision), c.response or "", c.receipt_code, c.name_public,
+                    c.round_number)
         for seq, c in enumerate(with_decision, 1)
     ]
     responses = [
@@ -400,4 +405,5 @@ def compute(report_input: ReportInput, progress: Progress | None = None, *, _ste
         keywords_by_section=keywords_by_section,
         keywords_overall=kw.most_common(overall, KEYWORDS_PER_SECTION),
         groups=compute_groups(counted, display_of, report_input.tag_counts),
+        per_round=[Tally(str(n), f"第{n}轮", k) for n, k in sorted(Counter(c.round_number for c in counted).items())],
     )

@@ -38,23 +38,43 @@ def participant_key(comment: Comment) -> str | None:
     return participant_key_of(comment.participant_ref, comment.email, comment.phone, comment.ip_hash, comment.name)
 
 
-def _comment_rows(consultation: Consultation):
+def _comment_rows(consultation: Consultation, round_number: int | None = None):
     from ..moderation.models import Decision
 
     query = (
         select(Comment.receipt_code, Comment.clause_id, Comment.stance, Comment.identity_type, Comment.channel,
                Comment.status, Comment.created_at, Comment.body, Comment.published_body, Comment.participant_ref,
                Comment.email, Comment.phone, Comment.ip_hash, Comment.name, Decision.outcome, Decision.response,
-               Comment.cluster_id)
+               Comment.cluster_id, Comment.round_number)
         .outerjoin(Decision, Decision.comment_id == Comment.id)
         .where(Comment.consultation_id == consultation.id)
         .order_by(Comment.created_at, Comment.id)
         .execution_options(yield_per=BATCH)
     )
+    if round_number is not None:
+        query = query.where(Comment.round_number == round_number)
     return db.session.execute(query)
 
 
-def load_report_input(consultation: Consultation, version: int, at: datetime | None = None) -> ReportInput:
+def deleted_clause_key(round_number: int, clause_number: int) -> int:
+    """The report's clause number for a clause a later round deleted: negative, so it never meets a
+    current clause's number; its label says which round and clause it was."""
+    return -(round_number * 100_000 + clause_number)
+
+
+def _deleted_clauses(ids) -> dict:
+    """Clause id -> where, for the clauses of earlier rounds that a revision deleted (one query)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Clause).where(Clause.id.in_(ids))
+                              .options(selectinload(Clause.section), selectinload(Clause.round)))
+    return {c.id: (c.section.number if c.section else None, c.section.heading if c.section else None,
+                   deleted_clause_key(c.round.number, c.number), f"第{c.round.number}轮{c.label}",
+                   f"{c.title}（修改稿已删除）") for c in rows}
+
+
+def load_report_input(consultation: Consultation, version: int, at: datetime | None = None,
+                      round_number: int | None = None) -> ReportInput:
     from ..moderation.models import ClauseResponse  # noqa: F401  (Clause.response)
 
     clauses = db.session.scalars(
@@ -71,12 +91,15 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
     if consultation.current_round > 1:  # comments on earlier rounds count on the clause they became
         from ..rounds.services import current_successors
 
-        for old_id, new_id in current_successors(consultation).items():
+        successors = current_successors(consultation)
+        for old_id, new_id in successors.items():
             if new_id in where:
                 where[old_id] = where[new_id]
+        # A clause the revision deleted: its comments stay on it (round n, clause k), not on the whole draft.
+        where.update(_deleted_clauses([old_id for old_id, new_id in successors.items() if new_id is None]))
     comments = []
     for (code, clause_id, stance, identity, channel, status, created_at, body, published, ref, email, phone,
-         ip_hash, name, outcome, response, cluster_id) in _comment_rows(consultation):
+         ip_hash, name, outcome, response, cluster_id, round_number_of) in _comment_rows(consultation, round_number):
         section_number, section_heading, clause_number, label, title = where.get(clause_id, none)
         comments.append(ReportComment(
             receipt_code=code, section_number=section_number, section_heading=section_heading,
@@ -86,7 +109,7 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
             name_public=None,  # no commenter agreed to have a name published
             decision=outcome, response=(response or "") if outcome else "",
             participant_key=participant_key_of(ref, email, phone, ip_hash, name),
-            cluster_id=cluster_id,
+            cluster_id=cluster_id, round_number=round_number_of,
         ))
     return ReportInput(
         title=consultation.title,
@@ -101,6 +124,7 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
         clause_responses=[ClauseResponseInfo(c.number, c.response.text) for c in clauses if c.response],
         comments=comments,
         tag_counts=tag_counts(consultation),
+        round_number=round_number,
     )
 
 

@@ -42,6 +42,7 @@ class Report(db.Model):
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     progress_stage: Mapped[str] = mapped_column(String(20), default="")
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    round_number: Mapped[int | None] = mapped_column(Integer)  # only this round's comments; None: every round
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
     html: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))

@@ -21,10 +21,12 @@ def next_version(consultation: Consultation) -> int:
     return (latest or 0) + 1
 
 
-def request_report(consultation: Consultation, trigger: str, by=None) -> Report:
-    """Queue a new version for the worker to build (the caller commits)."""
+def request_report(consultation: Consultation, trigger: str, by=None, round_number: int | None = None) -> Report:
+    """Queue a new version for the worker to build (the caller commits); `round_number` restricts it
+    to the comments made on that round."""
     report = Report(consultation=consultation, version=next_version(consultation), trigger=trigger,
-                    requested_by_id=by.id if by is not None else None, status=ReportStatus.QUEUED.value)
+                    requested_by_id=by.id if by is not None else None, status=ReportStatus.QUEUED.value,
+                    round_number=round_number)
     db.session.add(report)
     db.session.flush()
     return report
@@ -52,7 +54,7 @@ def build(report: Report, progress=None) -> Report:
             last_saved["done"] = done
 
     try:
-        report_input = load_report_input(report.consultation, report.version)
+        report_input = load_report_input(report.consultation, report.version, round_number=report.round_number)
         report.progress_total, report.progress_done = total_steps(report_input), 0
         report.comment_count = len(report_input.comments)
         report.lease_expires_at = lease_until()

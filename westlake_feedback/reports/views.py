@@ -1,7 +1,7 @@
 """Staff pages for report versions: build on demand (in the worker), watch progress, download."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -10,6 +10,7 @@ from ..accounts.access import EDITORS, STAFF, roles_required
 from ..audit.services import record
 from ..consultations.models import Consultation
 from ..extensions import db
+from ..inputs import parse_int
 from .build import MEDIA_TYPES, STAGES
 from .models import Report, ReportStatus
 from .services import reports_for, request_report
@@ -38,8 +39,15 @@ def request_build(slug: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    report = request_report(consultation, "manual", by=current_user)
-    record("report_build", target=report, summary=f"{consultation.slug} v{report.version}")
+    round_number = None
+    if request.form.get("round"):
+        round_number = parse_int(request.form.get("round"), 1, consultation.current_round)
+        if round_number is None:
+            flash(_("请选择有效的轮次。"), "error")
+            return redirect(url_for(".index", slug=slug), code=303)
+    report = request_report(consultation, "manual", by=current_user, round_number=round_number)
+    record("report_build", target=report, summary=f"{consultation.slug} v{report.version}"
+           + (f" round {round_number}" if round_number else ""))
     db.session.commit()
     flash(_("已提交生成第%(version)d版报告,后台完成后即可下载。", version=report.version), "success")
     return redirect(url_for(".index", slug=slug), code=303)

@@ -67,6 +67,7 @@ def _summary_rows(stats: ReportStats, report_input: ReportInput):
         ("基本信息", "征求意见期间", window_text(report_input.opens_at, report_input.closes_at), None),
         ("基本信息", "报告版本", report_input.version, None),
         ("基本信息", "生成时间（北京时间）", cn_datetime(report_input.generated_at), None),
+        *([("基本信息", "轮次", f"仅第{report_input.round_number}轮的意见", None)] if report_input.round_number else []),
         ("总体", "收到意见", stats.received, None),
         ("总体", "垃圾信息（不计入统计）", stats.excluded, _share(stats.excluded, stats.received)),
         ("总体", "计入统计的意见", stats.counted, _share(stats.counted, stats.received)),
@@ -85,6 +86,8 @@ def _summary_rows(stats: ReportStats, report_input: ReportInput):
         ("答复情况", stats.decisions, stats.counted),
     ):
         rows += [(group, t.label, t.count, _share(t.count, whole)) for t in tallies]
+    if len(stats.per_round) > 1:
+        rows += [("轮次", t.label, t.count, _share(t.count, stats.counted)) for t in stats.per_round]
     return rows
 
 
@@ -109,7 +112,8 @@ def build_xlsx(stats: ReportStats, report_input: ReportInput) -> bytes:
     groups = stats.groups
     _sheet(wb, "条款意见数", [("条款序号", 10), ("条款", 44), ("所属部分", 30), ("意见数", 10), ("排名", 8),
                             ("不同意见数", 12)],
-           [(c.number, c.display, sections.get(c.section_number, ""), c.count, rank.get(c.number),
+           [(c.number if c.number is None or c.number > 0 else None,  # < 0: a clause an earlier round deleted
+             c.display, sections.get(c.section_number, ""), c.count, rank.get(c.number),
              groups.per_clause.get(c.number, 0)) for c in stats.clauses])
     _sheet(wb, "条款意见倾向",
            [("条款", 44), *((t.label, 10) for t in stats.stances), ("合计", 10)],
@@ -123,9 +127,9 @@ def build_xlsx(stats: ReportStats, report_input: ReportInput) -> bytes:
     _sheet(wb, "关键词", [("部分", 36), ("排名", 8), ("关键词", 16), ("出现次数", 10)], keyword_rows)
     widths = (8, 30, 60, 12, 50)
     _sheet(wb, "意见采纳情况",
-           [*zip(ADOPTION_COLUMNS, widths), ("回执编号", 14), ("公开署名", 14)],
-           [(r.seq, r.clause_display, r.summary, r.decision_label, r.response, r.receipt_code, r.name_public or "")
-            for r in stats.adoption_rows])
+           [*zip(ADOPTION_COLUMNS, widths), ("回执编号", 14), ("公开署名", 14), ("轮次", 8)],
+           [(r.seq, r.clause_display, r.summary, r.decision_label, r.response, r.receipt_code, r.name_public or "",
+             r.round_number) for r in stats.adoption_rows])
     _sheet(wb, "条款综合答复", [("条款", 40), ("综合答复", 90)],
            [(r.clause_display, r.text) for r in stats.clause_responses])
     _sheet(wb, "相似意见组", [("排名", 8), ("条数", 10), ("条款", 40), ("代表性意见", 80)],

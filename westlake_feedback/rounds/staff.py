@@ -154,3 +154,12 @@ def clause(slug: str, number: int, clause_number: int):
     if history is None:
         abort(404)
     return render_template("rounds/staff_clause.html", consultation=consultation, round=round_, history=history)
+
+
+@bp.app_template_global()
+def round_filter_clauses(consultation: Consultation, number: int | None) -> list:
+    """The clauses the queue's clause filter offers: the chosen round's (the current round's by default)."""
+    if number is None or number == consultation.current_round:
+        return consultation.clauses
+    round_ = db.session.scalar(round_by_number(consultation, number))
+    return round_clauses(round_) if round_ is not None else []
