@@ -28,6 +28,14 @@ def get_consultation(slug: str) -> Consultation:
     return db.first_or_404(consultation_by_slug(slug))
 
 
+def back_to_queue(slug: str, filters: QueueFilters):
+    """After a bulk action: the queue as it was (its filters and page)."""
+    args = filters.to_args()
+    if page_arg(request.args) > 1:
+        args["page"] = page_arg(request.args)
+    return redirect(url_for("moderation.queue", slug=slug, **args), code=303)
+
+
 def can_moderate() -> bool:
     return current_user.has_role(*EDITORS)
 
@@ -94,10 +102,7 @@ def bulk(slug: str):
             db.session.commit()
             flash(_("已处理%(changed)d条意见;%(unchanged)d条原本已是该状态,未作改动。",
                     changed=result.changed, unchanged=result.unchanged), "success")
-            args = filters.to_args()
-            if page_arg(request.args) > 1:
-                args["page"] = page_arg(request.args)
-            return redirect(url_for(".queue", slug=slug, **args), code=303)
+            return back_to_queue(slug, filters)
     return render_queue(consultation, filters, form, status=400)
 
 

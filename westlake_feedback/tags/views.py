@@ -9,11 +9,10 @@ from flask_login import current_user
 from ..accounts.access import ADMINS, EDITORS, STAFF, roles_required
 from ..comments.models import Comment
 from ..extensions import db
-from ..inputs import page_arg
 from ..moderation.comment_views import _back, render_comment
 from ..moderation.forms import BulkForm
 from ..moderation.queue import QueueFilters
-from ..moderation.queue_views import get_consultation, render_queue
+from ..moderation.queue_views import back_to_queue, get_consultation, render_queue
 from . import bp  # noqa: F401 (re-exported for the app factory)
 from .forms import BulkTagForm, CommentTagsForm, DeleteTagForm, TagForm
 from .models import Tag
@@ -143,10 +142,7 @@ def bulk_tags(slug: str):
             db.session.commit()
             flash(_("已为%(changed)d条意见更新标签;%(unchanged)d条无需改动。",
                     changed=result.changed, unchanged=result.unchanged), "success")
-            args = filters.to_args()
-            if page_arg(request.args) > 1:
-                args["page"] = page_arg(request.args)
-            return redirect(url_for("moderation.queue", slug=slug, **args), code=303)
+            return back_to_queue(slug, filters)
     moderation_form = BulkForm(formdata=None)
     moderation_form.ids.data = form.ids.data
     moderation_form.ids.errors = list(form.ids.errors)
