@@ -6,7 +6,7 @@
 2. Times `flask clusters rebuild SLUG` over all of them.
 3. Submits BENCH_CLUSTER_POSTS comments (default 300; copies and distinct opinions alike) through
    the real service (comments/services.submit_comment) and reports the p50/p90 of the time
-   assign_cluster adds inside the POST's transaction, and of the whole submit with clustering and
+   clustering (plan_cluster, join_cluster, count_into_cluster) adds to the POST, and of the whole submit with clustering and
    with it switched off, alternately.
 
 BENCH_DATABASE_URL: a PostgreSQL database whose public schema is DROPPED first; default a temp
@@ -72,30 +72,47 @@ def time_posts(app, posts: int) -> dict[str, list[float]]:
     from westlake_feedback.consultations.models import Consultation
     from westlake_feedback.extensions import db
 
-    real = cluster_services.assign_cluster
+    # A POST clusters in three steps (plan before the INSERT, join after it, count last); each is
+    # timed, and "without" replaces all three with no-ops. A plan that finds nothing is kept so the
+    # comment is still inserted without a cluster id.
+    names = ("plan_cluster", "join_cluster", "count_into_cluster")
+    real = {name: getattr(cluster_services, name) for name in names}
     added: list[float] = []
     added_cpu: list[float] = []
+    spent = [0.0, 0.0]
 
-    def timed(comment):
-        started, cpu = time.perf_counter(), time.process_time()
-        real(comment)
-        added.append((time.perf_counter() - started) * 1000)
-        added_cpu.append((time.process_time() - cpu) * 1000)
+    def timed(name):
+        def run(*args):
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                return real[name](*args)
+            finally:
+                spent[0] += (time.perf_counter() - started) * 1000
+                spent[1] += (time.process_time() - cpu) * 1000
+        return run
 
+    off = {"plan_cluster": lambda consultation_id, body: cluster_services.ClusterPlan(None, set()),
+           "join_cluster": lambda comment, plan=None: plan, "count_into_cluster": lambda plan: None}
     items = campaign.generate(copies=posts, distinct=posts, seed=99)
     totals: dict[str, list[float]] = {"with clusters": [], "without": []}
     with app.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == SLUG))
         for n in range(posts):
             clustered = n % 2 == 0
-            comment_services.assign_cluster = timed if clustered else (lambda comment: None)
+            for name in names:
+                setattr(comment_services, name, timed(name) if clustered else off[name])
+            spent[:] = [0.0, 0.0]
             data = CommentInput(stance="amend", body=items[n][0], identity_type="individual",
                                 token=secrets.token_urlsafe(24))
             started = time.perf_counter()
             submit_comment(consultation, None, data)
             totals["with clusters" if clustered else "without"].append((time.perf_counter() - started) * 1000)
-        comment_services.assign_cluster = real
-    return {"assign_cluster (wall)": added, "assign_cluster (CPU of this process)": added_cpu, **totals}
+            if clustered:
+                added.append(spent[0])
+                added_cpu.append(spent[1])
+        for name in names:
+            setattr(comment_services, name, real[name])
+    return {"clustering (wall)": added, "clustering (CPU of this process)": added_cpu, **totals}
 
 
 def main() -> None:
