@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .data import DayCount, ReportStats
+from .figures import DayCount, ReportStats
 
 FONT_STACK = ("'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB',"
               "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif")

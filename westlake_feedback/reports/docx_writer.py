@@ -22,7 +22,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from . import charts, narrative
-from .data import ReportInput, ReportStats
+from .data import ReportInput
+from .figures import ReportStats
 from .labels import ADOPTION_COLUMNS, HEADINGS, cn_date, percent
 
 LATIN = "Times New Roman"

@@ -13,7 +13,8 @@ from flask import render_template
 from markupsafe import Markup
 
 from . import charts, narrative
-from .data import ReportInput, ReportStats
+from .data import ReportInput
+from .figures import ReportStats
 from .labels import ADOPTION_COLUMNS, HEADINGS, cn_date, percent, window_text
 
 

@@ -1,7 +1,8 @@
 """The report's sentences, written once for the HTML, DOCX and XLSX versions."""
 from __future__ import annotations
 
-from .data import ReportInput, ReportStats
+from .data import ReportInput
+from .figures import ReportStats
 from .labels import cn_date, cn_datetime, window_text
 
 

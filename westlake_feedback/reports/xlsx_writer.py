@@ -13,7 +13,8 @@ from openpyxl.utils import get_column_letter
 
 from ..exports_safety import safe_cell
 from . import narrative
-from .data import ReportInput, ReportStats
+from .data import ReportInput
+from .figures import ReportStats
 from .labels import ADOPTION_COLUMNS, cn_datetime, window_text
 
 HEADER_FONT = Font(bold=True)
