@@ -98,9 +98,10 @@ def _migrated(database_url, instance_path):
 
 
 def forget_cached_pages(app) -> None:
-    """Rows written with Core INSERTs or deleted wholesale (replay, empty) bypass the session hooks
+    """What the app keeps in memory of the database. Rows written with Core INSERTs or deleted wholesale (replay, empty) bypass the session hooks
     that bump the content version: pages the shared app cached before are dropped."""
     app.extensions["pagecache"].local.clear()
+    app.extensions.pop("ip_hash_keys", None)  # the month keys this process knew (iphash.py)
 
 
 class SessionDatabase:

@@ -133,3 +133,22 @@ def test_every_string_in_the_source_is_in_the_english_catalogue(extracted):
     plural_mismatch = [m for m in entries(extracted) if isinstance(m.id, tuple)
                        != isinstance(catalog.get(m.id, m.context).id, tuple)]
     assert not plural_mismatch, f"singular/plural changed, re-run `make messages`:\n{listing(plural_mismatch)}"
+
+
+def test_translations_follow_a_forced_locale_and_come_back(app):
+    """Strings are translated through a per-request shortcut (i18n.current_translations): mail
+    written in the commenter's language inside a Chinese request, and back, never mixes them."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    template = "{{ _('提交意见') }}"
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert gettext("提交意见") == "Submit comment" == render_template_string(template)
+        with force_locale("zh_CN"):
+            assert gettext("提交意见") == "提交意见" == render_template_string(template) == str(lazy_gettext("提交意见"))
+        assert render_template_string(template) == "Submit comment" == str(lazy_gettext("提交意见"))
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "提交意见" == gettext("提交意见")
+        with force_locale("en"):
+            assert render_template_string(template) == "Submit comment"
+        assert gettext("提交意见") == "提交意见"

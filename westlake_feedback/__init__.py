@@ -121,7 +121,7 @@ def _sqlite_write_failed(context) -> None:
 def register_extensions(app: Flask) -> None:
     from .accounts.access import init_login
     from .extensions import babel, csrf, db, limiter, mail, migrate
-    from .i18n import select_locale, select_timezone
+    from .i18n import install_fast_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -132,6 +132,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    install_fast_gettext(app)
     mail.init_app(app)
     init_login(app)
     limiter.init_app(app)

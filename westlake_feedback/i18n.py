@@ -1,5 +1,6 @@
 """Locale choice: a cookie set by the language switch; Chinese otherwise."""
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_babel, get_translations
 
 LANG_COOKIE = "lang"
 
@@ -17,6 +18,53 @@ def select_timezone() -> str:
 
 def html_lang(locale: str) -> str:
     return "zh-CN" if locale.startswith("zh") else locale.replace("_", "-")
+
+
+def current_translations():
+    """flask_babel.get_translations(), with one context look-up instead of a dozen: a page calls
+    it for every string it shows (hundreds on the comment form and the receipt). The result is
+    kept on Flask-Babel's own namespace beside the locale object it is for; forcing another
+    locale (mail in the commenter's language) puts another object there, so it is never reused
+    for the wrong language."""
+    try:
+        space = g._flask_babel
+        kept_locale, translations = space.westlake_translations
+    except (AttributeError, RuntimeError):
+        pass
+    else:
+        if kept_locale is getattr(space, "babel_locale", None):
+            return translations
+    return _remember(_babel_get_translations())
+
+
+def _remember(translations):
+    space = g.get("_flask_babel") if g else None
+    if space is not None and getattr(space, "babel_locale", None) is not None:
+        space.westlake_translations = (space.babel_locale, translations)
+    return translations
+
+
+_babel_get_translations = get_translations
+
+
+def install_fast_gettext(app: Flask) -> None:
+    """Every translation, in templates and in code (gettext, lazy_gettext), goes through
+    current_translations(). Flask-Babel's default domain is shared by every app of the process;
+    its own lookup stays the fallback."""
+    global _babel_get_translations
+    with app.app_context():
+        domain = get_babel(app).instance.domain_instance
+    if not getattr(domain, "westlake_fast", False):
+        _babel_get_translations = domain.get_translations
+        domain.get_translations = current_translations
+        domain.westlake_fast = True
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+    )
 
 
 _WTFORMS_TRANSLATIONS: dict[str, object] = {}

@@ -80,3 +80,20 @@ def test_the_purge_destroys_a_month_key_after_the_month_and_the_hash_cannot_be_r
             later = comment_from(client, IP)
         assert later != stored and periods() == ["2026-02"]
         assert db.session.scalar(select(Comment.ip_hash).where(Comment.ip_hash == stored)) == stored  # kept, unlinkable
+
+
+def test_a_month_key_that_was_rolled_back_is_never_used(app):
+    """The process keeps month keys it has read, but only committed ones: a key made in a
+    transaction that rolled back (a failed import, say) must not hash the next comments."""
+    seed_open_all_year(app)
+    client = app.test_client()
+    with app.app_context():
+        with time_machine.travel(local("2026-03-10 10:00"), tick=False):
+            lost = hash_ip(IP)  # makes March's key in this transaction,
+            assert hash_ip(IP) == lost  # reads it back (uncommitted) ...
+            db.session.rollback()  # ... which is rolled back
+            assert periods() == []
+            stored = comment_from(client, IP)
+            key = db.session.scalar(select(IpHashKey.secret).where(IpHashKey.period == "2026-03"))
+            assert stored == hmac.new(key, b"ip:" + IP.encode(), hashlib.sha256).hexdigest() != lost
+            assert comment_from(client, IP) == stored == hash_ip(IP)  # and the known key is the stored one

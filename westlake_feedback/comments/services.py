@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clusters.services import count_into_cluster, join_cluster, plan_cluster
@@ -58,14 +59,15 @@ def submit_comment(
     locale: str | None = None,
 ) -> Comment:
     """Store a web comment (and its receipt mail, if an address was given) and commit; a replayed
-    token returns the comment it already made. `locale` is the interface language the commenter
-    used (their mail is written in it); None means the default, Chinese."""
+    token returns the comment it already made (found when its INSERT fails on the token's unique
+    index: no look-up first for the comments that are no replay). `locale` is the interface
+    language the commenter used (their mail is written in it); None means the default, Chinese."""
     at = at or now_utc()
-    existing = find_by_token(data.token)
-    if existing is not None:
-        return existing
     state = consultation.window_state(at)
     if state is not WindowState.OPEN:
+        existing = find_by_token(data.token)  # a replay after the close still gets its receipt
+        if existing is not None:
+            return existing
         raise WindowClosed(state)
 
     auto_approve = current_app.config["AUTO_APPROVE_COMMENTS"]
@@ -119,10 +121,15 @@ def submit_comment(
 
 
 def comment_by_receipt(raw_code: str) -> Comment | None:
+    """The comment with that receipt code, with its consultation and clause (which the receipt
+    page shows) loaded by the same query."""
     code = normalise_receipt_code(raw_code, current_app.config["RECEIPT_PREFIX"])
     if code is None:
         return None
-    return db.session.scalar(select(Comment).where(Comment.receipt_code == code))
+    return db.session.scalar(
+        select(Comment).where(Comment.receipt_code == code)
+        .options(joinedload(Comment.consultation), joinedload(Comment.clause))
+    )
 
 
 def published_comments_for_clause(clause: Clause) -> Select:

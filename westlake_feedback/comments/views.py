@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, g, make_response, redirect, render_
 from flask_babel import get_locale, gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
-from ..consultations.views import get_clause, get_consultation, render_clause, render_notice
+from ..consultations.views import get_clause, get_consultation, get_public_clause, render_clause, render_notice
 from ..extensions import csrf, limiter
 from ..site import retry_after_minutes
 from ..timeutil import now_utc
@@ -78,8 +78,8 @@ def comment_on_draft(slug: str):
 @csrf.exempt
 @comment_limit
 def comment_on_clause(slug: str, number: int):
-    consultation = get_consultation(slug)
-    return _receive(consultation, get_clause(consultation, number))
+    clause = get_public_clause(slug, number)
+    return _receive(clause.consultation, clause)
 
 
 @bp.get("/receipt/<code>")

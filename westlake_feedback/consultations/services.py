@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..timeutil import LOCAL_TZ, now_utc, window_from_days
@@ -244,6 +244,15 @@ def sort_for_home(consultations: list[Consultation], at: datetime) -> list[Consu
 
 def clause_by_number(consultation: Consultation, number: int) -> Select:
     return select(Clause).where(Clause.consultation_id == consultation.id, Clause.number == number)
+
+
+def public_clause_by_number(slug: str, number: int) -> Select:
+    """clause_by_number of public_consultation_by_slug, the consultation loaded by the same query."""
+    return (
+        select(Clause).join(Clause.consultation)
+        .where(Consultation.slug == slug, Consultation.status.in_(PUBLIC_STATUSES), Clause.number == number)
+        .options(contains_eager(Clause.consultation))
+    )
 
 
 def neighbour_clauses(clause: Clause) -> tuple[Clause | None, Clause | None]:

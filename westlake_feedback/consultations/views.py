@@ -12,8 +12,8 @@ from ..pagecache import cached_page
 from ..timeutil import now_utc
 from . import bp
 from .models import Clause, Consultation
-from .services import (clause_by_number, listed_consultations, neighbour_clauses, public_consultation_by_slug,
-                       sort_for_home)
+from .services import (clause_by_number, listed_consultations, neighbour_clauses, public_clause_by_number,
+                       public_consultation_by_slug, sort_for_home)
 
 
 # Pages holding the comment form carry a CSRF token and a one-time submission token (and, after
@@ -28,6 +28,11 @@ def get_consultation(slug: str, *, with_structure: bool = False) -> Consultation
 
 def get_clause(consultation: Consultation, number: int) -> Clause:
     return db.first_or_404(clause_by_number(consultation, number))
+
+
+def get_public_clause(slug: str, number: int) -> Clause:
+    """get_clause(get_consultation(slug), number) in one query; `.consultation` is loaded."""
+    return db.first_or_404(public_clause_by_number(slug, number))
 
 
 @bp.get("/")

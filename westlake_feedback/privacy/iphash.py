@@ -41,15 +41,35 @@ def _insert():
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(IpHashKey)
 
 
+def _known_keys() -> dict[str, tuple[bytes, datetime]]:
+    """Keys this process has read, by period, with the moment each stops being used. A month's
+    key never changes once made and is destroyed only after that moment, so a comment hashed from
+    here needs no query for it."""
+    return current_app.extensions.setdefault("ip_hash_keys", {})
+
+
+def forget_known_keys() -> None:
+    _known_keys().clear()
+
+
 def period_key(period: str, now: datetime | None = None) -> bytes | None:
     """The month's key, made on first use; None once the month's key has expired (destroyed or
     about to be: a key is never made again for a month that is over)."""
     now = now or now_utc()
+    known = _known_keys().get(period)
+    if known is not None and now < known[1]:
+        return known[0]
+    if now >= key_expires_at(period):
+        return None
     with db.session.no_autoflush:
         secret = db.session.scalar(select(IpHashKey.secret).where(IpHashKey.period == period))
-        if secret is not None or now >= key_expires_at(period):
-            return secret if now < key_expires_at(period) else None
+        made_here = db.session.info.setdefault("ip_hash_keys_made", set())
+        if secret is not None:
+            if period not in made_here:  # committed before; a key this session made may roll back
+                _known_keys()[period] = (secret, key_expires_at(period))
+            return secret
         # In the caller's transaction; two processes making the same month's key agree on one.
+        made_here.add(period)
         db.session.execute(
             _insert().values(period=period, secret=secrets.token_bytes(32), created_at=now)
             .on_conflict_do_nothing(index_elements=["period"])
@@ -75,4 +95,6 @@ def expired_key_periods(now: datetime) -> list[str]:
 def destroy_keys(periods: list[str]) -> int:
     if not periods:
         return 0
+    for period in periods:
+        _known_keys().pop(period, None)
     return db.session.execute(delete(IpHashKey).where(IpHashKey.period.in_(periods))).rowcount
