@@ -77,6 +77,14 @@ def _finish_config(app: Flask) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"timeout": 15, "factory": SerialWriteConnection},
         }
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # No server-side prepared statements: psycopg drops them all at every ROLLBACK (which
+        # ends each read-only request), so they were re-made and then cost a DEALLOCATE ALL round
+        # trip per request instead of saving a parse.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **options, "connect_args": {"prepare_threshold": None, **options.get("connect_args", {})},
+        }
 
 
 def _instance_secret(path: Path) -> str:

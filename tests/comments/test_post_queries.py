@@ -125,3 +125,45 @@ def test_rate_limit_hit_commits_without_fsync_on_sqlite(app_factory, database_ur
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_receipt_page_is_one_query_outside_any_transaction(app_factory, database_url):
+    """The page a commenter lands on after posting: one SELECT of the comment with its
+    consultation and clause. On PostgreSQL it runs in autocommit mode, so no BEGIN and ROLLBACK
+    round trips surround it (under a surge, round trips are what requests wait for)."""
+    app = app_factory()
+    seed(app)
+    client = app.test_client()
+    page = client.get(CLAUSE)
+    response = client.post(f"{CLAUSE}/comment", data={**form_tokens(page.get_data(as_text=True)),
+                                                      **valid_comment(body=distinct_text(7))})
+    location = response.headers["Location"]
+    with app.app_context():
+        engine = db.engine
+    autocommit: list[bool] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        autocommit.append(bool(getattr(conn.connection.dbapi_connection, "autocommit", False)))
+
+    with recording(app) as (statements, transactions):
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            shown = client.get(location)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+    assert shown.status_code == 200 and "压测" not in shown.get_data(as_text=True)
+    assert len(statements) == 1 and statements[0].lstrip().startswith("SELECT comments"), statements
+    assert "consultations" in statements[0] and "clauses" in statements[0]
+    assert autocommit == [database_url.startswith("postgresql")]
+
+
+def test_no_server_side_prepared_statements_on_postgresql(app, database_url):
+    """psycopg would prepare a statement run 5 times, then drop them all at the next ROLLBACK and
+    send a DEALLOCATE ALL round trip before the next query: the app turns preparing off."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    with app.app_context():
+        with db.engine.connect() as connection:
+            for _ in range(8):
+                connection.exec_driver_sql("SELECT 1").scalar()
+            assert connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar() == 0

@@ -5,7 +5,7 @@ from flask_babel import get_locale, gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
 from ..consultations.views import get_clause, get_consultation, get_public_clause, render_clause, render_notice
-from ..extensions import csrf, limiter
+from ..extensions import csrf, limiter, reads_without_transaction
 from ..site import retry_after_minutes
 from ..timeutil import now_utc
 from . import bp
@@ -85,6 +85,7 @@ def comment_on_clause(slug: str, number: int):
 @bp.get("/receipt/<code>")
 @receipt_limit
 def receipt(code: str):
+    reads_without_transaction()
     comment = comment_by_receipt(code)
     if comment is None:
         abort(404)
@@ -128,6 +129,7 @@ def verify_receipt(code: str):
 @bp.get("/receipt")
 @receipt_limit
 def find_receipt():
+    reads_without_transaction()
     code = request.args.get("code", "").strip()
     comment = comment_by_receipt(code) if code else None
     if comment is not None:
