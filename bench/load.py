@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -129,7 +130,31 @@ class PostResult:
     error_kinds: dict[str, int] = field(default_factory=dict)
 
 
+FLOW_SCRIPT = Path(__file__).with_name("comment_flow.lua")
+FLOW_LINE = re.compile(r"^comment-flow comments=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) p99=([\d.]+)$", re.M)
+
+
 def post_comments(base: str, slug: str, clause: int, clients: int, duration: float) -> PostResult:
+    """`clients` browsers, each GETs the clause page, POSTs its form with the page's tokens and
+    follows the 303 to the receipt page, over and over for `duration` seconds; latency is per
+    comment (the three requests). Driven by wrk (bench/comment_flow.lua, one thread per
+    connection so that each keeps its own cookie and tokens): a load generator in C costs the
+    shared cores a tenth of what the Python client (post_comments_python) does, so the figure
+    measures the server more than the client."""
+    page, action = f"/c/{slug}/clauses/{clause}", f"/c/{slug}/clauses/{clause}/comment"
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+               "-s", str(FLOW_SCRIPT), base + page, "--", page, action]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = FLOW_LINE.search(done.stdout)
+    if not found:
+        raise RuntimeError(f"cannot read the comment flow's output:\n{done.stdout}\n{done.stderr}")
+    comments, errors, seconds, p50, p99 = found.groups()
+    kinds = dict(re.findall(r"^comment-flow-error (.+)=(\d+)$", done.stdout, re.M))
+    return PostResult(int(comments) / float(seconds), int(comments), int(errors), float(p50), float(p99),
+                      {kind: int(count) for kind, count in kinds.items()})
+
+
+def post_comments_python(base: str, slug: str, clause: int, clients: int, duration: float) -> PostResult:
     """`clients` threads, each GETs the clause page and POSTs its form with the page's tokens,
     over and over for `duration` seconds. Latency is per comment (GET + POST)."""
     page, action = f"/c/{slug}/clauses/{clause}", f"/c/{slug}/clauses/{clause}/comment"

@@ -1,5 +1,9 @@
 """The bench's fill and query-count code, run in-process at a tiny size so it cannot rot, and the
 query-count budget of the public pages: a constant, whatever the number of comments."""
+import shutil
+
+import pytest
+
 from bench import counts, fill
 
 
@@ -31,3 +35,42 @@ def test_filled_comments_are_in_the_stored_counts(seeded):
             select(Clause.approved_count).join(Consultation, Clause.consultation_id == Consultation.id)
             .where(Consultation.slug == fill.SLUG, Clause.number == fill.CLAUSE))
     assert stored == 120
+
+
+@pytest.mark.slow
+def test_the_wrk_comment_flow_posts_what_it_counts(tmp_path):
+    """bench/comment_flow.lua drives intake: each wrk connection GETs the form, POSTs it with its
+    tokens and follows the 303. Every comment it counts has a receipt page that answered 200, so
+    the database holds that many new comments, plus at most one per client whose flow wrk stopped
+    between the POST and the receipt page, each with its own text and receipt."""
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make bench installs it)")
+    from sqlalchemy import func, select
+
+    from bench import load, servers
+    from westlake_feedback.comments.models import Comment
+    from westlake_feedback.extensions import db
+
+    url = fill.database_url(None, tmp_path)
+    app = fill.make_app(url, tmp_path)
+    fill.prepare(app)
+    before = _comments(app)
+    with servers.gunicorn("app:app", tmp_path / "log", servers.app_env(url, tmp_path)) as base:
+        result = load.post_comments(base, fill.SLUG, 1, 3, 6)
+    assert result.errors == 0, result.error_kinds
+    assert result.comments > 0 and result.p99_ms >= result.p50_ms > 0
+    with app.app_context():
+        rows = db.session.execute(select(Comment.body, Comment.receipt_code)).all()
+        assert db.session.scalar(select(func.count(func.distinct(Comment.body)))) == len(rows)
+    assert result.comments <= len(rows) - before <= result.comments + 3
+    assert len({code for _, code in rows}) == len(rows)
+
+
+def _comments(app) -> int:
+    from sqlalchemy import func, select
+
+    from westlake_feedback.comments.models import Comment
+    from westlake_feedback.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Comment))
