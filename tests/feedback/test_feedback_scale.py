@@ -239,3 +239,15 @@ def test_errors_carry_no_etag(seeded, client):
     assert missing.status_code == 404 and "ETag" not in missing.headers
     bad = client.get(f"/api/v1/consultations/{SLUG}/comments?per_page=0")
     assert bad.status_code == 400 and "ETag" not in bad.headers
+
+
+def test_the_pages_in_english(uncached, app):
+    add_decided(app, 12)
+    client = uncached.test_client()
+    client.get("/lang/en?next=/")
+    summary = client.get(f"/c/{SLUG}/feedback").get_data(as_text=True)
+    assert "The comments and the responses to them (" in summary and "Adopted: " in summary
+    page = client.get(f"/c/{SLUG}/feedback/clauses/12").get_data(as_text=True)
+    assert "Comments on this clause by decision" in page and "published comments that have a response" in page
+    assert "Back to the feedback on comments" in page and "本条" not in page
+    assert "On the whole document" in client.get(f"/c/{SLUG}/feedback/whole").get_data(as_text=True)
