@@ -12,8 +12,10 @@ from .fill import CLAUSE, SLUG, STAFF_EMAIL, STAFF_PASSWORD
 
 
 def public_pages(slug: str = SLUG, clause: int = CLAUSE) -> dict[str, str]:
+    """The feedback pages answer once fill.publish_feedback has run."""
     return {"home": "/", "notice": f"/c/{slug}/", f"clause {clause}": f"/c/{slug}/clauses/{clause}",
-            "full draft": f"/c/{slug}/full"}
+            "full draft": f"/c/{slug}/full", "feedback": f"/c/{slug}/feedback",
+            f"feedback clause {clause}": f"/c/{slug}/feedback/clauses/{clause}"}
 
 
 def staff_pages(slug: str = SLUG, clause: int = CLAUSE) -> dict[str, str]:

@@ -126,3 +126,31 @@ def analyze(app) -> None:
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("ANALYZE")
+
+
+def publish_feedback(app, slug: str = SLUG, clause_number: int = CLAUSE) -> None:
+    """Every other comment on the clause gets a decision (one INSERT ... SELECT), the clause an
+    answer, and the consultation its published feedback (the window is not checked: the demo
+    consultation is open). Idempotent: comments that have a decision keep it."""
+    from sqlalchemy import case, literal, update
+
+    from westlake_feedback.moderation.models import ClauseResponse, Decision
+
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+        clause = db.session.scalar(
+            select(Clause).where(Clause.consultation_id == consultation.id, Clause.number == clause_number))
+        outcome = case((Comment.id % 8 == 0, "adopted"), (Comment.id % 8 == 2, "partly_adopted"),
+                       (Comment.id % 8 == 4, "not_adopted"), else_="explained")
+        decided = select(Decision.comment_id).where(Decision.comment_id == Comment.id).exists()
+        rows = select(Comment.id, outcome, literal("感谢您的意见,已研究处理。"), Comment.created_at,
+                      Comment.created_at).where(Comment.clause_id == clause.id, Comment.id % 2 == 0, ~decided)
+        db.session.execute(insert(Decision.__table__).from_select(
+            ["comment_id", "outcome", "response", "decided_at", "created_at"], rows))
+        if db.session.scalar(select(ClauseResponse).where(ClauseResponse.clause_id == clause.id)) is None:
+            db.session.add(ClauseResponse(clause_id=clause.id, text="本条收到的意见已逐条研究。"))
+        db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
+                           .values(feedback_published_at=func.coalesce(Consultation.feedback_published_at,
+                                                                       now_utc())))
+        db.session.commit()
+        analyze(app)

@@ -51,6 +51,7 @@ def row(*cells) -> str:
 
 def measure_size(app, url, workdir, size, config, log) -> list[str]:
     inserted = fill.fill_to(app, size)
+    fill.publish_feedback(app)  # every other comment answered, the feedback published (its pages)
     say(f"{size:,} approved comments on clause {fill.CLAUSE} (+{inserted:,} inserted)")
     queries = counts.page_query_counts(app)
     pages = {**counts.public_pages(), **counts.staff_pages()}

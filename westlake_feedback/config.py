@@ -14,6 +14,7 @@ class Config:
     # Until moderation lands, a demo may publish comments at once.
     AUTO_APPROVE_COMMENTS = False
     COMMENTS_PER_PAGE = 20
+    FEEDBACK_PER_PAGE = 50  # entries (comments with their answers) per page of a clause's published feedback
     WTF_CSRF_TIME_LIMIT = None  # the form token is tied to the session, not a stopwatch
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

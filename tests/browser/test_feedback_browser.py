@@ -31,6 +31,22 @@ def test_public_feedback_page_is_accessible(published, live_server, page):
     assert page.is_visible("#fc-12")
 
 
+def test_clause_feedback_page_is_reached_from_the_summary_and_accessible(published, live_server, page):
+    page.goto(f"{live_server}/c/xihu-2023/feedback")
+    with page.expect_navigation():
+        page.click("#fc-12-link")
+    assert page.url.endswith("/c/xihu-2023/feedback/clauses/12")
+    assert "建议第十二条写明申报时间。" in page.inner_text(".feedback-entries")
+    assert page.is_visible("#total-adopted")
+    assert axe_violations(page) == []
+    with page.expect_navigation():
+        page.click(".breadcrumb a[href$='#fc-12']")
+    assert page.url.endswith("/c/xihu-2023/feedback#fc-12")
+    page.goto(f"{live_server}/c/xihu-2023/feedback/whole")
+    assert "建议整体上加强宣传。" in page.content()
+    assert axe_violations(page) == []
+
+
 def test_notice_summary_and_admin_preview_are_accessible(published, live_server, page):
     page.goto(f"{live_server}/c/xihu-2023/")
     assert page.is_visible("#feedback-summary")

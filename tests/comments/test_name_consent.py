@@ -115,22 +115,23 @@ def feedback_with_consent(seeded, staff):
 
 def test_published_feedback_page_and_api_name_only_the_consenting_commenter(feedback_with_consent, client):
     never = FEEDBACK_SECRETS + ["13700001111", "wang.public@example.com", feedback_with_consent["named_code"]]
-    page = client.get("/c/xihu-2023/feedback").get_data(as_text=True)
+    page = client.get("/c/xihu-2023/feedback/clauses/12").get_data(as_text=True)
     assert '<footer class="feedback-author">— 王愿公开</footer>' in page
     assert page.count('class="feedback-author"') == 1
+    for other in ("/c/xihu-2023/feedback", "/c/xihu-2023/feedback/whole"):  # the summary names nobody
+        assert 'class="feedback-author"' not in client.get(other).get_data(as_text=True)
     for secret in never:
         assert secret not in page
 
-    api = client.get("/api/v1/consultations/xihu-2023/feedback")
+    api = client.get("/api/v1/consultations/xihu-2023/feedback/entries")
     raw = api.get_data(as_text=True)
-    entries = [entry for section in api.get_json()["sections"] for clause in section["clauses"]
-               for entry in clause["entries"]]
-    authors = {entry["id"]: entry["author"] for entry in entries}
+    authors = {entry["id"]: entry["author"] for entry in api.get_json()["items"]}
     assert authors[feedback_with_consent["named"]] == "王愿公开"
     assert [a for i, a in authors.items() if i != feedback_with_consent["named"]] == [None] * (len(authors) - 1)
-    assert api.get_json()["whole_document"]["entries"][0]["author"] is None
+    whole = client.get("/api/v1/consultations/xihu-2023/feedback/entries?clause=0").get_json()["items"]
+    assert whole[0]["author"] is None
     for secret in never:
-        assert secret not in raw
+        assert secret not in raw + client.get("/api/v1/consultations/xihu-2023/feedback").get_data(as_text=True)
 
 
 def test_the_api_comment_list_carries_the_author_only_with_consent(seeded, client):

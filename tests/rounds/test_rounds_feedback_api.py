@@ -48,11 +48,20 @@ def test_the_feedback_page_lists_earlier_round_comments_under_their_own_clause(r
     page = client.get(f"/c/{SLUG}/feedback").get_data(as_text=True)
     current = page.split('id="fc-r2-11"')[1].split('class="feedback-clause"')[0]
     earlier = page.split('id="fc-r1-12"')[1].split('class="feedback-clause"')[0]
-    assert "第2轮" in current and "新第十一条还应支持初创企业。" in current and "原第十二条" not in current
-    assert "第1轮" in earlier and "原第十二条的资助额度太低。" in earlier and "修改稿已提高额度。" in earlier
+    assert "第2轮" in current and f'href="/c/{SLUG}/feedback/clauses/11"' in current
+    assert "第1轮" in earlier and f'href="/c/{SLUG}/feedback/rounds/1/clauses/12"' in earlier
     assert page.index('id="fc-r2-11"') < page.index('id="fc-r1-12"')   # the current round first
     assert 'id="fc-12"' not in page and 'id="fc-r2-12"' not in page     # nothing on the current clause 12
     assert page.count('id="fc-r1-12"') == 1
+    current = client.get(f"/c/{SLUG}/feedback/clauses/11").get_data(as_text=True)
+    earlier = client.get(f"/c/{SLUG}/feedback/rounds/1/clauses/12").get_data(as_text=True)
+    assert "第2轮" in current and "新第十一条还应支持初创企业。" in current and "原第十二条" not in current
+    assert "第1轮" in earlier and "原第十二条的资助额度太低。" in earlier and "修改稿已提高额度。" in earlier
+    assert f'href="/c/{SLUG}/feedback#fc-r1-12"' in earlier             # back to its place in the summary
+    assert "原第十二条" not in client.get(f"/c/{SLUG}/feedback/clauses/12").get_data(as_text=True)
+    assert client.get(f"/c/{SLUG}/feedback/rounds/2/clauses/11").headers["Location"].endswith(
+        f"/c/{SLUG}/feedback/clauses/11")
+    assert client.get(f"/c/{SLUG}/feedback/rounds/3/clauses/11").status_code == 404
 
 
 def test_the_api_has_the_round_of_every_comment_and_filters_by_round(revised, client):
@@ -92,10 +101,20 @@ def test_the_api_has_the_round_of_every_comment_and_filters_by_round(revised, cl
     assert set(feedback) == set(document["components"]["schemas"]["Feedback"]["properties"])
     for section in feedback["sections"]:
         check(section, "SectionFeedback")
-    placed = {(c["round"], c["clause_number"]): [e["text"] for e in c["entries"]]
-              for s in feedback["sections"] for c in s["clauses"]}
-    assert placed[(1, 12)] == ["原第十二条的资助额度太低。"]
-    assert placed[(2, 11)] == ["新第十一条还应支持初创企业。"]
+    counted = {(c["round"], c["clause_number"]): c["entry_count"] for s in feedback["sections"] for c in s["clauses"]}
+    assert counted == {(1, 12): 1, (2, 11): 1}
+
+    def entries(query):
+        response = client.get(f"/api/v1/consultations/{SLUG}/feedback/entries?{query}")
+        assert response.status_code == 200, response.get_json()
+        for item in response.get_json()["items"]:
+            check(item, "FeedbackEntry")
+        return [(e["round"], e["clause_number"], e["text"]) for e in response.get_json()["items"]]
+
+    assert entries("round=1&clause=12") == [(1, 12, "原第十二条的资助额度太低。")]
+    assert entries("clause=11") == [(2, 11, "新第十一条还应支持初创企业。")]
+    assert entries("round=2") == [(2, 11, "新第十一条还应支持初创企业。")]
+    assert entries("clause=12") == []
     assert all(s["round"] == c["round"] for s in feedback["sections"] for c in s["clauses"])
     # The clause texts: the current round's clause 11 is the edited old 12.
     assert XIHU_12_NEW in client.get(f"/api/v1/consultations/{SLUG}/clauses/11").get_json()["text"]

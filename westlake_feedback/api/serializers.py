@@ -67,7 +67,8 @@ def comment(comment: Comment) -> dict:
 
 
 def clause_feedback(item, current_round: int = 1) -> dict:
-    """One clause's (or the whole document's) feedback: public texts and answers only."""
+    """One clause's (or the whole document's) feedback: counts and the answer; its entries are
+    read from /feedback/entries (clause=<clause_number>, round=<round>; clause=0 for the whole document)."""
     clause = item.clause
     return {
         "round": (item.round_number or current_round) if clause else None,
@@ -75,11 +76,22 @@ def clause_feedback(item, current_round: int = 1) -> dict:
         "clause_label": clause.label if clause else "",
         "clause_title": clause.title if clause else "",
         "received_count": item.received,
+        "outcome_counts": dict(item.tally.outcomes),
+        "entry_count": item.tally.entries,
         "response": item.response,
-        "entries": [
-            {"id": e.comment_id, "text": e.text, "outcome": e.outcome, "response": e.response, "author": e.author}
-            for e in item.entries
-        ],
+    }
+
+
+def feedback_entry(entry, comment: Comment) -> dict:
+    """A published comment with the office's answer: public text, decision, consented author only."""
+    return {
+        "id": entry.comment_id,
+        "clause_number": comment.clause.number if comment.clause else None,
+        "round": comment.round_number,
+        "text": entry.text,
+        "outcome": entry.outcome,
+        "response": entry.response,
+        "author": entry.author,
     }
 
 

@@ -104,6 +104,9 @@ class Comment(db.Model):
         Index("ix_comments_consultation_created", "consultation_id", "created_at", "id"),
         # The clause page's listing: approved comments of one clause, newest first (a backward scan).
         Index("ix_comments_clause_status_created", "clause_id", "status", "created_at", "id"),
+        # The published feedback's counts per clause (one GROUP BY) and the whole document's entries.
+        Index("ix_comments_consultation_clause_status_created", "consultation_id", "clause_id", "status",
+              "created_at", "id"),
         Index("ix_comments_cluster", "cluster_id", "id"),  # a cluster's members, first one first
     )
 

@@ -6,7 +6,7 @@ from ..comments.forms import CommentForm
 from ..comments.paging import clause_comment_page
 from ..comments.services import published_comment_counts
 from ..extensions import db
-from ..feedback.services import feedback_summary
+from ..feedback.report import feedback_summary
 from ..inputs import page_arg
 from ..pagecache import cached_page
 from ..timeutil import now_utc
