@@ -131,3 +131,37 @@ def test_control_characters_and_line_breaks_in_comments(input_factory):
     row = table_with_header(document, ADOPTION_COLUMNS).rows[1]
     assert row.cells[2].text == "意见正文"
     assert row.cells[4].text == "第一行\n第二行"
+
+
+def test_per_round_table_with_the_figures_of_the_other_formats(input_factory):
+    """Comments on two rounds: the DOCX has the 按轮次统计 table, as the HTML and the XLSX summary do."""
+    from dataclasses import replace
+
+    import openpyxl
+
+    from westlake_feedback.reports.xlsx_writer import build_xlsx
+
+    base = input_factory()
+    comments = [replace(c, round_number=2) if i % 4 == 0 else c for i, c in enumerate(base.comments)]
+    report_input = input_factory(comments=comments)
+    stats = compute(report_input)
+    assert [(t.label, t.count) for t in stats.per_round] == [("第1轮", 30), ("第2轮", 10)]  # spam left out
+    document = Document(io.BytesIO(build_docx(stats, report_input)))
+    assert "（三）轮次" in [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    table = table_with_header(document, ("轮次", "意见数", "占比"))
+    assert table is not None
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert rows == [["第1轮", "30", "75.0%"], ["第2轮", "10", "25.0%"]]
+    assert any(p.text.endswith("按轮次统计") for p in document.paragraphs if p.style.name == "Caption")
+    summary = openpyxl.load_workbook(io.BytesIO(build_xlsx(stats, report_input)))["概况"]
+    per_round = [r[1:3] for r in summary.iter_rows(min_row=2, values_only=True) if r[0] == "轮次"]
+    assert [[label, str(count)] for label, count in per_round] == [row[:2] for row in rows]
+
+
+def test_one_round_report_says_so_and_has_no_per_round_table(input_factory):
+    report_input = input_factory(round_number=1)
+    document = Document(io.BytesIO(build_docx(compute(report_input), report_input)))
+    assert "本报告仅统计针对第1轮征求意见稿的意见。" in [p.text for p in document.paragraphs]
+    assert table_with_header(document, ("轮次", "意见数", "占比")) is None
+    plain = Document(io.BytesIO(build_docx(compute(input_factory()), input_factory())))
+    assert not any("仅统计针对" in p.text for p in plain.paragraphs)

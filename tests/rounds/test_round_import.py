@@ -43,7 +43,8 @@ def test_reimporting_replaces_the_draft_round(seeded, runner, tmp_path):
     assert again.exit_code == 0 and "replaced draft round 2" in again.output
     with seeded.app_context():
         rounds = db.session.scalars(select(ConsultationRound).where(
-            ConsultationRound.consultation_id == consultation("xihu-2023-demo").id)).all()
+            ConsultationRound.consultation_id == consultation("xihu-2023-demo").id)
+            .order_by(ConsultationRound.number)).all()  # PostgreSQL returns rows in no set order otherwise
         assert [r.number for r in rounds] == [1, 2]
         assert db.session.scalar(select(db.func.count()).select_from(Clause).where(Clause.consultation_id.is_(None))) == 52
 

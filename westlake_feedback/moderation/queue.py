@@ -101,12 +101,22 @@ def _number(value: str | None, allow_zero: bool = False) -> int | None:
     return parse_int(value, 0 if allow_zero else 1, 999_999)
 
 
-def _clause_round(consultation: Consultation, number: int | None):
-    """Clauses of the given round (None: the current round, whose clauses carry consultation_id)."""
+def _of_round(model, consultation: Consultation, number: int | None):
+    """Clauses (or sections) of the given round (None: the current round, whose rows carry consultation_id)."""
     if number is None or number == consultation.current_round:
-        return Clause.consultation_id == consultation.id
-    return Clause.round_id == select(ConsultationRound.id).where(
+        return model.consultation_id == consultation.id
+    return model.round_id == select(ConsultationRound.id).where(
         ConsultationRound.consultation_id == consultation.id, ConsultationRound.number == number).scalar_subquery()
+
+
+def _section_ids(consultation: Consultation, f: QueueFilters) -> Select:
+    """The sections numbered `f.section`: the chosen round's; with every round (no round chosen, and
+    more than one round), that section in each published round (sections are numbered per round)."""
+    if f.round is None and consultation.current_round > 1:
+        published = select(ConsultationRound.id).where(ConsultationRound.consultation_id == consultation.id,
+                                                       ConsultationRound.number <= consultation.current_round)
+        return select(Section.id).where(Section.round_id.in_(published), Section.number == f.section)
+    return select(Section.id).where(_of_round(Section, consultation, f.round), Section.number == f.section)
 
 
 def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, with_status: bool = True,
@@ -124,15 +134,15 @@ def _filtered(query: Select, consultation: Consultation, f: QueueFilters, *, wit
     if with_status and f.status:
         query = query.where(Comment.status == f.status)
     if f.section is not None:
-        section_ids = select(Section.id).where(Section.consultation_id == consultation.id, Section.number == f.section)
-        query = query.where(Comment.clause_id.in_(select(Clause.id).where(Clause.section_id.in_(section_ids))))
+        query = query.where(Comment.clause_id.in_(
+            select(Clause.id).where(Clause.section_id.in_(_section_ids(consultation, f)))))
     if f.clause == WHOLE_DRAFT:
         query = query.where(Comment.clause_id.is_(None))
     elif f.clause is not None:
         # Clause numbers are unique in a consultation: an equality, so (clause_id, status, created_at,
         # id) can give the order.
         query = query.where(Comment.clause_id == select(Clause.id).where(
-            _clause_round(consultation, f.round), Clause.number == f.clause).scalar_subquery())
+            _of_round(Clause, consultation, f.round), Clause.number == f.clause).scalar_subquery())
     if f.round is not None:
         query = query.where(Comment.round_number == f.round)
     for column, value in ((Comment.stance, f.stance), (Comment.identity_type, f.identity), (Comment.channel, f.channel)):

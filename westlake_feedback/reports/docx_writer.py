@@ -265,10 +265,15 @@ def build_docx(stats: ReportStats, report_input: ReportInput) -> bytes:
 
     w.heading(HEADINGS["overview"])
     w.para(narrative.overview(stats))
+    if report_input.round_number:
+        w.para(narrative.round_note(report_input))
     w.heading("（一）提交渠道", 2)
     w.table("按提交渠道统计", ("提交渠道", "意见数", "占比"), _tally_rows(stats.channels, stats.counted), (6, 3, 3), {1, 2})
     w.heading("（二）提交人身份", 2)
     w.table("按提交人身份统计", ("身份类型", "意见数", "占比"), _tally_rows(stats.identities, stats.counted), (6, 3, 3), {1, 2})
+    if len(stats.per_round) > 1:  # as the HTML's （三）轮次 and the XLSX summary's 轮次 rows
+        w.heading("（三）轮次", 2)
+        w.table("按轮次统计", ("轮次", "意见数", "占比"), _tally_rows(stats.per_round, stats.counted), (6, 3, 3), {1, 2})
 
     w.heading(HEADINGS["per_day"])
     w.para(narrative.per_day(stats))

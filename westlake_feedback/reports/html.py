@@ -38,6 +38,7 @@ def report_context(stats: ReportStats, report_input: ReportInput) -> dict:
             "window": window_text(report_input.opens_at, report_input.closes_at),
             "intro": narrative.intro(stats, report_input),
             "overview": narrative.overview(stats),
+            "round_note": narrative.round_note(report_input) if report_input.round_number else "",
             "per_day": narrative.per_day(stats),
             "distribution": narrative.distribution(stats),
             "keywords": narrative.keywords_note(),

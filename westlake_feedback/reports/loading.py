@@ -123,22 +123,28 @@ def load_report_input(consultation: Consultation, version: int, at: datetime | N
         clauses=[ClauseInfo(c.number, c.label, c.title, c.section.number if c.section else None) for c in clauses],
         clause_responses=[ClauseResponseInfo(c.number, c.response.text) for c in clauses if c.response],
         comments=comments,
-        tag_counts=tag_counts(consultation),
+        tag_counts=tag_counts(consultation, round_number=round_number),
         round_number=round_number,
     )
 
 
-def tag_counts(consultation: Consultation, excluded: tuple[str, ...] = ("spam",)) -> list[tuple[str, str, int, int]]:
-    """(name, description, counted comments, distinct opinions) per codebook tag, by name: one GROUP BY."""
+def tag_counts(consultation: Consultation, excluded: tuple[str, ...] = ("spam",),
+               round_number: int | None = None) -> list[tuple[str, str, int, int]]:
+    """(name, description, counted comments, distinct opinions) per codebook tag, by name: one GROUP BY.
+    With `round_number`, only the comments made on that round count (as for the rest of the report);
+    every tag is still listed, with zeros."""
     from sqlalchemy import func
 
     from ..tags.models import CommentTag, Tag
 
     opinion = func.coalesce(Comment.cluster_id, -Comment.id)  # unclustered: an opinion of its own
+    counted = (Comment.id == CommentTag.comment_id) & Comment.status.not_in(excluded)
+    if round_number is not None:
+        counted &= Comment.round_number == round_number
     rows = db.session.execute(
         select(Tag.name, Tag.description, func.count(Comment.id), func.count(opinion.distinct()))
         .outerjoin(CommentTag, CommentTag.tag_id == Tag.id)
-        .outerjoin(Comment, (Comment.id == CommentTag.comment_id) & Comment.status.not_in(excluded))
+        .outerjoin(Comment, counted)
         .where(Tag.consultation_id == consultation.id)
         .group_by(Tag.id, Tag.name, Tag.description).order_by(Tag.name)
     )

@@ -32,6 +32,11 @@ def overview(stats: ReportStats) -> str:
     )
 
 
+def round_note(report_input: ReportInput) -> str:
+    """Said when the report covers one round only (`ReportInput.round_number`)."""
+    return f"本报告仅统计针对第{report_input.round_number}轮征求意见稿的意见。"
+
+
 def per_day(stats: ReportStats) -> str:
     days = len(stats.per_day)
     total = sum(d.count for d in stats.per_day)

@@ -2,15 +2,16 @@
 current round only, on its usual pages), the comparison table (修改对照表) and its downloads."""
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..comments.services import published_comments_for_clause
+from ..comments.paging import clause_comment_page
 from ..consultations.comparison_docx import build_comparison_docx
 from ..consultations.comparison_xlsx import build_comparison_xlsx
 from ..consultations.models import Clause, Consultation, ConsultationRound
 from ..consultations.views import get_clause, get_consultation, render_clause
 from ..extensions import db
+from ..inputs import page_arg
 from ..pagecache import cached_page
 from ..timeutil import now_utc
 from . import bp
@@ -67,8 +68,10 @@ def round_clause(slug: str, number: int, clause_number: int):
         return render_clause(consultation, get_clause(consultation, clause_number))
     round_ = _published_round(consultation, number)
     clause = db.first_or_404(select(Clause).where(Clause.round_id == round_.id, Clause.number == clause_number))
-    comments = list(db.session.scalars(published_comments_for_clause(clause).limit(200))) \
-        if consultation.show_approved_comments else []
+    comments = clause_comment_page(  # paged as the current clause page: by stored count and keyset
+        clause, page_arg(request.args), current_app.config["COMMENTS_PER_PAGE"],
+        before=request.args.get("before"), with_items=consultation.show_approved_comments,
+    )
     previous, following = _neighbours(round_, clause)
     return render_template("rounds/clause.html", consultation=consultation, round=round_, clause=clause,
                            successors=_successors(clause), comments=comments, previous=previous,

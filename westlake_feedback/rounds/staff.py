@@ -7,7 +7,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..accounts.access import ADMINS, STAFF, roles_required
-from ..consultations.models import Consultation, ConsultationRound
+from sqlalchemy import select
+
+from ..consultations.models import Consultation, ConsultationRound, Section
 from ..consultations.parser import DraftParseError, ParsedDraft
 from ..consultations.services import consultation_by_slug, default_window
 from ..extensions import db
@@ -19,7 +21,7 @@ from . import bp
 from .comparison import match_rows
 from .forms import NOT_NUMBERS, RoundForm, parse_numbers
 from .services import (RoundRefused, clause_with_history, correct_alignment, import_round, previous_round,
-                       publish_round, round_by_number, round_clauses, rounds_of, stored_matches)
+                       publish_round, round_by_number, round_clauses, round_sections, rounds_of, stored_matches)
 
 
 def _consultation(slug: str) -> Consultation:
@@ -163,3 +165,23 @@ def round_filter_clauses(consultation: Consultation, number: int | None) -> list
         return consultation.clauses
     round_ = db.session.scalar(round_by_number(consultation, number))
     return round_clauses(round_) if round_ is not None else []
+
+
+@bp.app_template_global()
+def round_filter_sections(consultation: Consultation, number: int | None) -> list:
+    """The sections the queue's section filter offers, as `moderation.queue._section_ids` applies them:
+    the chosen round's; with every round (of several), each section number once, named as in the
+    latest published round that has it."""
+    if consultation.current_round < 2 or number == consultation.current_round:
+        return consultation.sections
+    if number is not None:
+        round_ = db.session.scalar(round_by_number(consultation, number))
+        return round_sections(round_) if round_ is not None else []
+    latest: dict[int, Section] = {}
+    for section in db.session.scalars(
+            select(Section).join(ConsultationRound, ConsultationRound.id == Section.round_id)
+            .where(ConsultationRound.consultation_id == consultation.id,
+                   ConsultationRound.number <= consultation.current_round)
+            .order_by(ConsultationRound.number.desc(), Section.position)):
+        latest.setdefault(section.number, section)
+    return sorted(latest.values(), key=lambda section: section.number)
