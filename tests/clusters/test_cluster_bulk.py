@@ -6,7 +6,7 @@ and on the whole draft) next to comments outside it. `per_comment` is the cluste
 plain way, member by member through the per-comment services (moderation/services.py approve,
 reject, mark_spam and moderation/decisions.py set_decision); the cluster service must leave
 exactly the rows it leaves: comment statuses, decision rows (updated in place or inserted),
-audit entries in the same order with the same summaries and changes, the stored approved counts,
+audit entries with the same summaries and changes (each comment's in the same order), the stored approved counts,
 the page-cache version, the outbox. Timestamps are compared as "set now" or "as before".
 """
 from __future__ import annotations
@@ -123,10 +123,12 @@ def snapshot(ids: list[int], before: dict | None = None) -> dict:
     }
     if before is None:
         return state
+    entries = db.session.execute(select(AuditEntry.__table__).where(AuditEntry.id > before["last_audit"])
+                                 .order_by(AuditEntry.id)).all()
+    # Each comment's history in the order it was written (what its page shows, moderation/history.py).
     state["audit"] = [
         (e.action, e.actor_id, e.actor_email, e.target_type, e.target_id, e.summary, e.changes, e.ip_hash)
-        for e in db.session.execute(select(AuditEntry.__table__).where(AuditEntry.id > before["last_audit"])
-                                    .order_by(AuditEntry.id))
+        for e in sorted(entries, key=lambda e: int(e.target_id))
     ]
     del state["last_audit"]
 
@@ -294,3 +296,21 @@ def test_the_rest_gets_what_each_late_member_would_get_alone(seeded, scenario, f
 
     expected = _compare(seeded, ids, outside, reference, lambda: staff.apply_to_rest(cluster(), _actor()))
     assert {a[4] for a in expected["audit"] if a[0] == "decision"} == {str(i) for i in (ids[4], ids[5], ids[6])}
+
+
+@pytest.mark.parametrize("name", ["approve + decision", "reject other + decision"])
+def test_small_chunks_and_many_distinct_changes_give_the_same_rows(seeded, scenario, monkeypatch, name):
+    """Chunks of three, and one old→new group per chunk by INSERT ... SELECT: the members of the
+    other groups are written by the row-by-row statement, with the same result."""
+    from westlake_feedback.clusters import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    monkeypatch.setattr(bulk, "GROUPS", 1)
+    ids, outside = scenario
+    act = ACTS[name]
+
+    def cluster():
+        return db.session.get(CommentCluster, ids[0])
+
+    _compare(seeded, ids, outside, lambda: per_comment(cluster(), act, _actor()),
+             lambda: staff.apply_to_cluster(cluster(), act, _actor()))
