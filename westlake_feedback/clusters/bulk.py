@@ -4,20 +4,25 @@ Each member ends up with exactly the rows the per-comment services would give it
 (moderation/services.py approve, reject, mark_spam; moderation/decisions.py set_decision): its
 status change with moderated_at/by, its decision inserted (none yet) or updated in place (another
 outcome or response: the row keeps its id, and decisions.comment_id stays unique), an audit entry
-per change with the same summary and old→new changes, in the same order; a member whose state or
-decision is already the one asked for is left alone and records nothing
+per change with the same summary and old→new changes (each comment's entries in the same order); a
+member whose state or decision is already the one asked for is left alone and records nothing
 (tests/clusters/test_cluster_bulk.py compares the two paths row by row).
 
 No Comment object is loaded. Members are read CHUNK at a time along (cluster_id, id) as plain rows
-with their decision; the old→new of each is worked out in Python, and each chunk is written with
-at most four statements: one UPDATE of comments WHERE id IN (the members whose state changes; the
-new state is the same for all), one executemany INSERT of the new decisions, one UPDATE of
-decisions WHERE id IN (those that change), one executemany INSERT of the audit entries. The
-statements grow with the chunks, not the members. The stored approved counts, which the ORM hook
-would keep, get the differences once at the end (comments/counts.py add_to_counts: one UPDATE per
-clause touched and one for the consultation), and the page-cache version is bumped once when
-anything changed (pagecache/version.py). No mail is sent on this path, as on the per-comment one.
-The caller commits: the cluster is one transaction.
+with their decision, and the old→new of each distinct old state is worked out once in Python. Each
+chunk is then written with set-based statements: one UPDATE of comments WHERE id IN (the members
+whose state changes; the new state is the same for all), one INSERT ... SELECT of the new
+decisions, one UPDATE of decisions WHERE id IN (those that change), and one INSERT ... SELECT of
+audit entries per group of members with the same old→new (a campaign's members mostly share
+theirs; past GROUPS groups the rest go in one executemany). The statements grow with the chunks,
+not the members. The stored approved counts, which the ORM hook would keep, get the differences
+once at the end (comments/counts.py add_to_counts: one UPDATE per clause touched and one for the
+consultation), and the page-cache version is bumped once when anything changed
+(pagecache/version.py). No mail is sent on this path, as on the per-comment one. The caller
+commits: the cluster is one transaction.
+
+On PostgreSQL most of the time is the UPDATE of comments: a new row version is indexed afresh,
+the n-gram GIN search index included (its expression computed again for every member).
 """
 from __future__ import annotations
 
