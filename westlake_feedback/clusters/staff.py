@@ -1,13 +1,8 @@
 """Staff work on a whole cluster: its page's queries, and one moderation action and one decision
-applied to every member through the per-comment services (moderation/services.py approve,
-reject, mark_spam and moderation/decisions.py set_decision), so each member gets its own status
-change, decision row and audit entries exactly as if it had been handled alone.
-
-Members are read in chunks along (cluster_id, id) with their decisions, changed in memory and
-flushed once per chunk: the unit of work sends each chunk's UPDATEs of comments and INSERTs of
-decisions and audit entries as batched statements, so a cluster of 10,000 costs a few dozen
-statements, not one round trip per member. The caller commits (one transaction for the whole
-cluster).
+applied to every member (clusters/bulk.py: set-based statements a chunk of members at a time, which
+leave each member the same status change, decision row and audit entries as the per-comment
+services in moderation/services.py and moderation/decisions.py would). The caller commits (one
+transaction for the whole cluster).
 
 A cluster's decision is the decision of its first comment (the one its members are compared
 with). A comment that joins the cluster afterwards has no decision row: `apply_to_rest` gives it
@@ -25,13 +20,12 @@ from ..accounts.models import User
 from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Consultation
 from ..extensions import db
-from ..moderation.decisions import check_decision, set_decision
+from ..moderation.decisions import check_decision
 from ..moderation.models import Decision
-from ..moderation.services import (BULK_ACTIONS, ModerationError, approve, check_rejection, mark_spam,
-                                   reject)
+from ..moderation.services import BULK_ACTIONS, ModerationError, check_rejection
+from .bulk import apply_to_members
 from .models import CommentCluster
 
-CHUNK = 1000  # members loaded, changed and flushed at a time
 MEMBERS_PER_PAGE = 50
 LIST_PER_PAGE = 50
 
@@ -69,42 +63,11 @@ def cluster_of(consultation: Consultation, cluster_id: int) -> CommentCluster | 
         CommentCluster.id == cluster_id, CommentCluster.consultation_id == consultation.id))
 
 
-def _apply(comment: Comment, act: ClusterAction, actor: User, result: ClusterResult) -> None:
-    if act.action == "approve":
-        result.moderated += approve(comment, actor)
-    elif act.action == "reject":
-        result.moderated += reject(comment, actor, act.reason, act.note)
-    elif act.action == "spam":
-        result.moderated += mark_spam(comment, actor)
-    if act.outcome:
-        result.decided += set_decision(comment, actor, act.outcome, act.response)
-
-
-def _chunks(cluster: CommentCluster, condition=None):
-    """The cluster's members (with their decisions) in id order, CHUNK at a time."""
-    last = 0
-    while True:
-        query = (select(Comment).where(Comment.cluster_id == cluster.id, Comment.id > last)
-                 .order_by(Comment.id).limit(CHUNK).options(selectinload(Comment.decision)))
-        if condition is not None:
-            query = query.where(condition)
-        members = list(db.session.scalars(query))
-        if not members:
-            return
-        yield members
-        last = members[-1].id
-
-
 def apply_to_cluster(cluster: CommentCluster, act: ClusterAction, actor: User) -> ClusterResult:
     """The action and decision for every member of the cluster, in the caller's transaction."""
     act = act.checked()
     result = ClusterResult()
-    for members in _chunks(cluster):
-        with db.session.no_autoflush:
-            for comment in members:
-                _apply(comment, act, actor, result)
-        result.members += len(members)
-        db.session.flush()
+    apply_to_members(cluster.id, act, actor, result)
     return result
 
 
@@ -137,16 +100,7 @@ def apply_to_rest(cluster: CommentCluster, actor: User) -> ClusterResult:
         raise ModerationError(_l("本组首条意见还没有采纳情况,请先对整组作出决定。"))
     act = act.checked()
     result = ClusterResult()
-    for members in _chunks(cluster, _undecided()):
-        with db.session.no_autoflush:
-            for comment in members:
-                if act.action and comment.status != CommentStatus.PENDING.value:
-                    # A member someone already moderated keeps its status; it only gets the decision.
-                    _apply(comment, ClusterAction(outcome=act.outcome, response=act.response), actor, result)
-                else:
-                    _apply(comment, act, actor, result)
-        result.members += len(members)
-        db.session.flush()
+    apply_to_members(cluster.id, act, actor, result, rest=True)
     return result
 
 

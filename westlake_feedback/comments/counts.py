@@ -4,7 +4,8 @@ Every change that makes a comment approved or no longer approved (moderation, bu
 auto-approval, offline intake entered as approved) goes through the ORM; a session hook adds the
 difference to `clauses.approved_count` and `consultations.approved_count` in the same flush, so
 in the same transaction. Increments (`count = count + d`) stay right under concurrent moderators.
-A Core UPDATE of comments.status would bypass the hook: call `recount_all()` after one.
+A Core UPDATE of comments.status bypasses the hook: pass the differences it makes to
+`add_to_counts()` (clusters/bulk.py does), or call `recount_all()` after one (a bulk load).
 """
 from __future__ import annotations
 
@@ -62,8 +63,23 @@ def _keep_counts(session: Session, flush_context) -> None:
             consultation_delta[key[0]] += sign
             if key[1] is not None:
                 clause_delta[key[1]] += sign
+    if _add(session, clause_delta, consultation_delta):
+        pending = session.info.setdefault(_PENDING_EXPIRY, set())  # expired once the flush is over
+        pending.update((Clause, i) for i in clause_delta)
+        pending.update((Consultation, i) for i in consultation_delta)
+
+
+def add_to_counts(session: Session, clause_delta: Counter, consultation_delta: Counter) -> None:
+    """Add the differences ({clause id: d}, {consultation id: d}) to the stored counts in the
+    session's transaction, as the hook does, for a Core UPDATE of comments.status that knows what
+    it changed (clusters/bulk.py); loaded clauses and consultations re-read theirs when next used."""
+    if _add(session, clause_delta, consultation_delta):
+        _expire(session, [(Clause, i) for i in clause_delta] + [(Consultation, i) for i in consultation_delta])
+
+
+def _add(session: Session, clause_delta: Counter, consultation_delta: Counter) -> bool:
     if not clause_delta and not consultation_delta:
-        return
+        return False
     connection = session.connection()
     clauses, consultations = Clause.__table__, Consultation.__table__
     # Rows locked in id order, clauses before consultations: two concurrent bulk actions wait for
@@ -77,18 +93,20 @@ def _keep_counts(session: Session, flush_context) -> None:
             connection.execute(update(consultations).where(consultations.c.id == consultation_id)
                                .values(approved_count=consultations.c.approved_count + delta,
                                        updated_at=consultations.c.updated_at))
-    pending = session.info.setdefault(_PENDING_EXPIRY, set())
-    pending.update((Clause, i) for i in clause_delta)
-    pending.update((Consultation, i) for i in consultation_delta)
+    return True
+
+
+def _expire(session: Session, keys) -> None:
+    for model, ident in keys:
+        loaded = session.identity_map.get(session.identity_key(model, ident))
+        if loaded is not None:
+            session.expire(loaded, ["approved_count"])
 
 
 @event.listens_for(Session, "after_flush_postexec")
 def _expire_changed(session: Session, flush_context) -> None:
     """Loaded clauses and consultations re-read their count when next used."""
-    for model, ident in session.info.pop(_PENDING_EXPIRY, ()):
-        loaded = session.identity_map.get(session.identity_key(model, ident))
-        if loaded is not None:
-            session.expire(loaded, ["approved_count"])
+    _expire(session, session.info.pop(_PENDING_EXPIRY, ()))
 
 
 def recount_statements() -> list:

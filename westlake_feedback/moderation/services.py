@@ -50,11 +50,29 @@ def _finish(comment: Comment, actor: User, action: str, before: dict, summary: s
     return True
 
 
-def approve(comment: Comment, actor: User) -> bool:
+ACTION_STATUS = {"approve": CommentStatus.APPROVED.value, "reject": CommentStatus.REJECTED.value,
+                 "spam": CommentStatus.SPAM.value}
+
+
+def action_state(action: str, reason: str | None = None, note: str | None = None) -> dict:
+    """The status, rejection reason and note approve, reject (with its checked reason and note) or
+    mark_spam leave; clusters/bulk.py writes the same for many comments at once."""
+    rejected = action == "reject"
+    return {"status": ACTION_STATUS[action], "rejection_reason": reason if rejected else None,
+            "rejection_note": note if rejected else None}
+
+
+def _moderate(comment: Comment, actor: User, action: str, reason: str | None = None, note: str | None = None,
+              summary: str = "") -> bool:
     before = _moderation_state(comment)
-    comment.status = CommentStatus.APPROVED.value
-    comment.rejection_reason = comment.rejection_note = None
-    return _finish(comment, actor, "approve", before)
+    state = action_state(action, reason, note)
+    comment.status, comment.rejection_reason = state["status"], state["rejection_reason"]
+    comment.rejection_note = state["rejection_note"]
+    return _finish(comment, actor, action, before, summary)
+
+
+def approve(comment: Comment, actor: User) -> bool:
+    return _moderate(comment, actor, "approve")
 
 
 def check_rejection(reason: str | None, note: str | None) -> tuple[str, str | None]:
@@ -73,17 +91,11 @@ def check_rejection(reason: str | None, note: str | None) -> tuple[str, str | No
 
 def reject(comment: Comment, actor: User, reason: str | None, note: str | None = None) -> bool:
     reason, note = check_rejection(reason, note)
-    before = _moderation_state(comment)
-    comment.status = CommentStatus.REJECTED.value
-    comment.rejection_reason, comment.rejection_note = reason, note
-    return _finish(comment, actor, "reject", before, RejectionReason(reason).value)
+    return _moderate(comment, actor, "reject", reason, note, RejectionReason(reason).value)
 
 
 def mark_spam(comment: Comment, actor: User) -> bool:
-    before = _moderation_state(comment)
-    comment.status = CommentStatus.SPAM.value
-    comment.rejection_reason = comment.rejection_note = None
-    return _finish(comment, actor, "spam", before)
+    return _moderate(comment, actor, "spam")
 
 
 def redact(comment: Comment, actor: User, text: str | None) -> bool:

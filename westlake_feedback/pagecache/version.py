@@ -10,7 +10,8 @@ What bumps it (session hooks, like comments/counts.py keeps the stored counts):
 - an ORM-executed UPDATE/DELETE (`db.session.execute(update(...))`) of one of those tables,
   which includes `counts.recount_all()` after bulk Core inserts.
 A new pending comment (the common write) does not touch the counter, so intake never waits on
-its row lock. Writes that bypass the Session entirely must call `bump()` themselves.
+its row lock. Writes that bypass the Session entirely must call `bump()` themselves, and Core
+INSERTs of public rows through the Session `bump_once(db.session)`.
 """
 from __future__ import annotations
 
@@ -131,12 +132,18 @@ def _changes_public_output(session: Session) -> bool:
     return False
 
 
+def bump_once(session: Session) -> None:
+    """bump() unless this transaction of the session already did: once per transaction is enough
+    (readers see it at commit). For Core INSERTs of public rows (clusters/bulk.py: decisions)."""
+    if not session.info.get(_BUMPED):
+        session.info[_BUMPED] = True
+        bump(session.connection())
+
+
 @event.listens_for(Session, "before_flush")
 def _bump_on_public_change(session: Session, flush_context, instances) -> None:
-    if session.info.get(_BUMPED) or not _changes_public_output(session):
-        return
-    session.info[_BUMPED] = True  # once per transaction is enough: readers see it at commit
-    bump(session.connection())
+    if not session.info.get(_BUMPED) and _changes_public_output(session):
+        bump_once(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -147,8 +154,7 @@ def _bump_on_bulk_statement(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _public().tables:
-        state.session.info[_BUMPED] = True
-        bump(state.session.connection())
+        bump_once(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")
