@@ -281,6 +281,9 @@ def test_applying_to_a_cluster_costs_the_same_statements_whatever_its_size(seede
     with seeded.app_context():
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 36
         dialect = db.engine.dialect.name
+    # The audit hashes the moderator's address: the first request may read the month's IP-hash
+    # key, which the process then keeps (privacy/iphash.py), so that look-up is not counted.
+    seen = {n: [s for s in statements if "ip_hash_keys" not in s] for n, statements in seen.items()}
     assert len(seen[6]) == len(seen[30]) < 40, (dialect, seen[30])
 
 
