@@ -110,3 +110,19 @@ def test_formula_like_text_is_stored_as_text(input_factory):
     assert adoption[0][6] == "'@admin"
     assert "'=2.=HYPERLINK(\"http://evil.example\")" in seen
     assert "'@SUM(1)" in seen and "'=1+1 征求意见稿" in seen
+
+
+def test_every_data_cell_of_a_column_has_that_columns_style(workbook):
+    """Styles are made once per column and copied to the later rows: every row must still be
+    wrapped, and percent and date columns keep their number formats on every row."""
+    for ws in workbook.worksheets:
+        for column in ws.iter_cols(min_row=2):
+            if not column:
+                continue
+            first = column[0]
+            for cell in column:
+                assert cell.alignment.wrap_text and cell.alignment.vertical == "top", (ws.title, cell.coordinate)
+                assert cell.number_format == first.number_format, (ws.title, cell.coordinate)
+    summary = workbook["概况"]
+    assert {summary.cell(row=r, column=4).number_format for r in range(2, summary.max_row + 1)} == {"0.0%"}
+    assert workbook["每日提交"]["A3"].number_format == "yyyy-mm-dd"

@@ -6,6 +6,7 @@ Every value goes through `exports_safety.safe_cell`, so comment text that looks 
 from __future__ import annotations
 
 import io
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -41,14 +42,22 @@ def _sheet(wb: Workbook, title: str, columns: list[tuple[str, float]], rows, per
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     count = 0
+    styles: dict[int, object] = {}  # each column's style, made once (a report can have 50,000 rows)
     for count, values in enumerate(rows, 2):
         for index, value in enumerate(values, 1):
             cell = ws.cell(row=count, column=index, value=safe_cell(value))
+            style = styles.get(index)
+            if style is not None:
+                # The style array openpyxl would build from the attributes below, copied: setting
+                # them looks every style up in the workbook's tables, 40 µs a cell.
+                cell._style = copy(style)
+                continue
             cell.alignment = WRAP
             if index in percent_cols:
                 cell.number_format = PERCENT
             elif index in date_cols:
                 cell.number_format = "yyyy-mm-dd"
+            styles[index] = cell._style
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(count, 1)}"
     # Printed: A4, as wide as the page, header row repeated on every page.
