@@ -28,6 +28,7 @@ from dbstate import RowCache, empty_all
 from westlake_feedback import create_app
 from westlake_feedback.extensions import db as _db
 from westlake_feedback.extensions import limiter
+from westlake_feedback.privacy.iphash import forget_known_keys
 from helpers import STAFF_EMAILS, create_staff, form_tokens, free_port, login, seed, valid_comment
 
 TEST_DATABASE_URL = os.environ.get("WESTLAKE_TEST_DATABASE_URL")
@@ -98,10 +99,12 @@ def _migrated(database_url, instance_path):
 
 
 def forget_cached_pages(app) -> None:
-    """What the app keeps in memory of the database. Rows written with Core INSERTs or deleted wholesale (replay, empty) bypass the session hooks
-    that bump the content version: pages the shared app cached before are dropped."""
+    """What the app keeps in memory of the database. Rows written with Core INSERTs or deleted
+    wholesale (replay, empty) bypass the session hooks that bump the content version: pages the
+    shared app cached before are dropped, and so are the month IP-hash keys it read."""
     app.extensions["pagecache"].local.clear()
-    app.extensions.pop("ip_hash_keys", None)  # the month keys this process knew (iphash.py)
+    with app.app_context():
+        forget_known_keys()  # the month IP-hash keys this process read
 
 
 class SessionDatabase:
