@@ -149,6 +149,17 @@ def outbox_rows(kind: str | None = None):
     return list(db.session.scalars(query))
 
 
+def rendered_outbox_rows(kind: str | None = None):
+    """outbox_rows() after the worker's step that writes the receipts' text (committed)."""
+    from westlake_feedback.extensions import db
+    from westlake_feedback.mail.commenters import render_receipts
+
+    rows = outbox_rows(kind)
+    assert render_receipts(rows) == []
+    db.session.commit()
+    return rows
+
+
 def text_and_html(message) -> tuple[str, str]:
     """The decoded plain-text and HTML parts of a parsed email.message.EmailMessage."""
     text = message.get_body(preferencelist=("plain",))

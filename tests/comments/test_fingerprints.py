@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from helpers import comment_on, csrf_from, outbox_rows
+from helpers import comment_on, csrf_from, rendered_outbox_rows
 from westlake_feedback.comments.fingerprints import canonical, comment_fingerprint, fingerprint, grouped
 
 SLUG = "xihu-2023-demo"
@@ -35,10 +35,11 @@ def test_receipt_page_and_mail_show_the_fingerprint(seeded, client):
         comment = comment_on(SLUG, 12, body=TEXT, email="citizen@example.com")
         code, digest = comment.receipt_code, comment_fingerprint(comment)
         assert digest == fingerprint(12, "amend", TEXT)
-        mail = outbox_rows()[-1]
+        mail = rendered_outbox_rows()[-1]
+        text, html = mail.text_body, mail.html_body
     page = client.get(f"/receipt/{code}").get_data(as_text=True)
     assert grouped(digest) in page and f"/receipt/{code}/verify" in page
-    assert grouped(digest) in mail.text_body and grouped(digest) in mail.html_body
+    assert grouped(digest) in text and grouped(digest) in html
 
 
 def _verify(client, code: str, text: str):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from helpers import STAFF_EMAILS, form_tokens
+from helpers import STAFF_EMAILS, form_tokens, rendered_outbox_rows
 from intake_helpers import offline_opinion, post_offline, today_local
 from westlake_feedback.audit.models import AuditEntry
 from westlake_feedback.comments.models import Comment
@@ -65,9 +65,7 @@ def test_each_channel_becomes_a_pending_comment_with_a_receipt(seeded, login_as,
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "offline_entry")).one()
         assert entry.actor_email == STAFF_EMAILS["moderator"] and entry.target_id == str(comment.id)
         assert json.loads(entry.changes)["channel"] == [None, channel]
-        from westlake_feedback.mail.models import OutboxMessage
-
-        [receipt] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+        [receipt] = rendered_outbox_rows("receipt")  # its text written by the worker
         assert "lisi@example.com" in receipt.recipients and comment.receipt_code in receipt.subject
 
     page = moderator.get(response.headers["Location"]).get_data(as_text=True)

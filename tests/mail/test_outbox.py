@@ -13,7 +13,7 @@ from westlake_feedback.mail import commenters
 from westlake_feedback.mail.models import OutboxMessage
 from westlake_feedback.mail.sender import drain, retry
 from westlake_feedback.mail.services import enqueue
-from helpers import comment_on, form_tokens, outbox_rows, seed, text_and_html, valid_comment
+from helpers import comment_on, form_tokens, outbox_rows, rendered_outbox_rows, seed, text_and_html, valid_comment
 
 DEMO = "/c/xihu-2023-demo"
 CLAUSE12 = f"{DEMO}/clauses/12"
@@ -39,7 +39,9 @@ def test_comment_with_email_enqueues_its_receipt_in_the_same_commit(seeded, post
         assert row.kind == "receipt" and row.status == "pending" and row.attempts == 0
         assert row.recipients == ["zhang@example.com"]
         assert row.dedupe_key == f"receipt:{comment.id}"
-        assert comment.receipt_code in row.subject
+        assert row.subject is None and row.text_body is None  # the worker writes it (render_receipts)
+        (row,) = rendered_outbox_rows()
+        assert comment.receipt_code in row.subject and comment.body in row.text_body
 
 
 @pytest.mark.parametrize("fields", [{"email": ""}, {"website": "http://spam.example"}])
@@ -53,7 +55,7 @@ def test_no_receipt_without_email_or_for_spam(seeded, post_comment, fields):
 def test_comment_and_receipt_are_one_transaction(seeded, client, monkeypatch):
     """If enqueueing the receipt fails, the comment is not stored either (and vice versa)."""
 
-    def broken(comment):
+    def broken(comment, **_options):
         enqueue("receipt", [comment.email], "x", "x", dedupe_key=f"receipt:{comment.id}")
         raise RuntimeError("template exploded")
 
@@ -65,6 +67,60 @@ def test_comment_and_receipt_are_one_transaction(seeded, client, monkeypatch):
     with seeded.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
         assert outbox_rows() == []
+
+
+def test_the_comment_post_renders_no_mail_template(seeded, post_comment):
+    """The receipt's text is the worker's work: in a surge the web tier only writes two rows."""
+    from flask import template_rendered
+
+    rendered = []
+
+    def record(_app, template, **_extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, seeded):
+        assert post_comment(CLAUSE12, f"{CLAUSE12}/comment").status_code == 303
+    assert rendered and not [name for name in rendered if name.startswith("email/")]
+    with seeded.app_context():
+        (row,) = outbox_rows()
+        assert row.text_body is None
+
+
+def test_a_receipt_whose_comment_is_gone_fails_for_good(file_app, tmp_path):
+    with file_app.app_context():
+        comment_on("xihu-2023-demo", 12)
+        (row,) = outbox_rows()
+        row.dedupe_key = "receipt:987654321"  # a comment that no longer exists
+        db.session.commit()
+        result = drain()
+        assert (result.sent, result.failed) == (0, 1)
+        (row,) = outbox_rows()
+        assert row.status == "failed" and "no longer exists" in row.last_error
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").iterdir())
+
+
+def test_a_receipt_that_cannot_be_rendered_is_retried(file_app, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from westlake_feedback.timeutil import now_utc
+
+    def exploding(comment):
+        raise RuntimeError("template exploded")
+
+    with file_app.app_context():
+        comment = comment_on("xihu-2023-demo", 12)
+        code = comment.receipt_code
+        monkeypatch.setattr(commenters, "render_receipt", exploding)
+        assert drain().retrying == 1
+        (row,) = outbox_rows()
+        assert (row.status, row.attempts, row.text_body) == ("pending", 1, None)
+        assert "template exploded" in row.last_error
+        monkeypatch.undo()
+        assert drain(now=now_utc() + timedelta(hours=1)).sent == 1
+        (row,) = outbox_rows()
+        assert row.status == "sent" and code in row.subject
+    (eml,) = (tmp_path / "outbox").iterdir()
+    assert code in read_eml(eml)["Subject"]
 
 
 def test_without_mail_server_messages_become_eml_files(file_app, tmp_path):
@@ -107,7 +163,7 @@ def test_receipt_follows_the_english_interface(file_app):
     )
     assert "Your comment has been submitted" in response.get_data(as_text=True)  # the page stays English
     with file_app.app_context():
-        (row,) = outbox_rows()
+        (row,) = rendered_outbox_rows()  # written by the worker, in the commenter's language
         assert row.subject.startswith("[Receipt] Your comment has been received")
         assert "Your position: Suggest changes" in row.text_body
 
@@ -117,7 +173,7 @@ def test_base_url_builds_the_links(app_factory, tmp_path):
     seed(app)
     with app.app_context():
         comment = comment_on("xihu-2023-demo", 12)
-        (row,) = outbox_rows()
+        (row,) = rendered_outbox_rows()
         assert f"https://yijian.example.gov.cn/xihu/receipt/{comment.receipt_code}" in row.text_body
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clusters.services import count_into_cluster, join_cluster, plan_cluster
@@ -74,37 +75,20 @@ def submit_comment(
     status = CommentStatus.APPROVED if auto_approve else CommentStatus.PENDING
     if data.honeypot:
         status = CommentStatus.SPAM  # kept, so a person caught by it can still be rescued
+    quiet = status is CommentStatus.PENDING and consultation.feedback_published_at is None  # no public change
     for _attempt in range(5):
-        comment = Comment(
-            consultation=consultation,
-            clause=clause,
-            round_number=consultation.current_round,
-            **commenter_fields(data),
-            consent_at=at,
-            channel=Channel.WEB.value,
-            receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
-            status=status.value,
-            created_at=at,
-            ip_hash=hash_ip(ip, at),
-            submission_token=data.token,
-            locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
-        )
-        # The receipt is rendered before anything is written: on SQLite the write lock is taken by
-        # the first INSERT and held to the commit, so the transaction holds it only for the
-        # writes and the commit (no template rendering inside).
-        # So is the comment's cluster (its sketch and the matching clusters are read first).
+        comment = _new_web_comment(consultation, clause, data, at, status, locale, ip)
+        # The comment's cluster (its sketch and the matching clusters) is read before anything is
+        # written: on SQLite the write lock is taken by the first INSERT and held to the commit.
         with db.session.no_autoflush:
-            receipt = commenter_mail.render_receipt(comment) if commenter_mail.wants_receipt(comment) else None
             cluster = plan_cluster(consultation.id, comment.body)
         comment.cluster_id = cluster.target
-        db.session.add(comment)
         code = comment.receipt_code
         try:
-            db.session.flush()  # the id keys the receipt mail and the cluster
+            comment = _insert(comment, by_core=quiet)
             join_cluster(comment, cluster)
-            # Same transaction: no comment without its receipt, nor the reverse.
-            commenter_mail.enqueue_receipt(comment, receipt, new=True)
-            db.session.flush()
+            # Same transaction: no comment without its receipt, nor the reverse (the worker writes its text).
+            commenter_mail.enqueue_receipt(comment, new=True)
             count_into_cluster(cluster)  # last: the row every copy of a campaign updates
             db.session.commit()
         except IntegrityError:
@@ -118,6 +102,60 @@ def submit_comment(
         set_committed_value(comment, "receipt_code", code)
         return comment
     raise RuntimeError("could not allocate a receipt code")
+
+
+def _new_web_comment(consultation: Consultation, clause: Clause | None, data: CommentInput, at: datetime,
+                     status: CommentStatus, locale: str | None, ip: str | None) -> Comment:
+    """The comment as it will be stored, not yet in the session; every column has its value."""
+    comment = Comment(
+        consultation_id=consultation.id,
+        clause_id=clause.id if clause is not None else None,
+        round_number=consultation.current_round,
+        **commenter_fields(data),
+        consent_at=at,
+        channel=Channel.WEB.value,
+        receipt_code=new_receipt_code(current_app.config["RECEIPT_PREFIX"]),
+        status=status.value,
+        created_at=at,
+        ip_hash=hash_ip(ip, at),
+        submission_token=data.token,
+        locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
+    )
+    for column in _UNSET_COLUMNS():
+        setattr(comment, column, None)
+    return comment
+
+
+@cache
+def _UNSET_COLUMNS() -> tuple[str, ...]:  # noqa: N802 - a constant, made on first use
+    given = {"id", "consultation_id", "clause_id", "round_number", "consent_at", "channel", "receipt_code",
+             "status", "created_at", "ip_hash", "submission_token", "locale", "cluster_id",
+             *commenter_fields(CommentInput("", "", "")).keys()}
+    return tuple(c.key for c in Comment.__table__.columns if c.key not in given)
+
+
+def _insert(comment: Comment, *, by_core: bool) -> Comment:
+    """INSERT the comment and return it, persistent, with its id. A pending comment on a
+    consultation without published feedback changes no count and no public page, so the ORM's
+    unit of work (and the hooks that keep counts and the page-cache version) has nothing to do for
+    it: one Core INSERT ... RETURNING id, and the object joins the session as already stored.
+    Anything else (auto-approved, spam) goes through the ORM flush and its hooks."""
+    if not by_core:
+        db.session.add(comment)
+        db.session.flush()
+        return comment
+    table = Comment.__table__
+    values = {column.key: getattr(comment, column.key) for column in table.columns if column.key != "id"}
+    comment.id = db.session.execute(_insert_returning_id(), values).scalar_one()
+    make_transient_to_detached(comment)
+    db.session.add(comment)
+    return comment
+
+
+@cache
+def _insert_returning_id():
+    table = Comment.__table__
+    return insert(table).returning(table.c.id)
 
 
 def comment_by_receipt(raw_code: str) -> Comment | None:

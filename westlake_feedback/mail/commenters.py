@@ -1,17 +1,27 @@
 """The only two kinds of mail a commenter ever gets: a receipt, and the link to the office's
 published feedback. Both are enqueued (not sent) in the caller's transaction, and written in the
-interface language the commenter used (Comment.locale); staff mail stays Chinese (see digests)."""
+interface language the commenter used (Comment.locale); staff mail stays Chinese (see digests).
+
+A receipt is enqueued with its comment but rendered by the worker, just before it is sent
+(render_receipts, called by sender.drain): a comment POST then writes two rows and renders no mail
+template, which in a surge is the web tier's work left for the worker to catch up on. What the
+receipt says comes from the comment, whose words, clause, stance and time never change; a comment
+deleted before its receipt went out (privacy purge) takes its pending receipt with it."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..comments.fingerprints import comment_fingerprint, grouped
 from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Consultation
 from ..extensions import db
 from .models import MessageKind, OutboxMessage
-from .services import absolute_url, enqueue, mail_locale, recipient_locale, render_mail
+from .services import (absolute_url, clean_subject, enqueue, enqueue_unwritten, mail_locale, recipient_locale,
+                       render_mail)
+
+RECEIPT_KEY = "receipt:"  # + the comment's id: the dedupe key of its receipt
 
 
 def render_receipt(comment: Comment) -> tuple[str, str, str]:
@@ -37,18 +47,41 @@ def wants_receipt(comment: Comment) -> bool:
     return bool(comment.email) and comment.status != CommentStatus.SPAM.value
 
 
-def enqueue_receipt(comment: Comment, rendered: tuple[str, str, str] | None = None,
-                    *, new: bool = False) -> OutboxMessage | None:
+def enqueue_receipt(comment: Comment, *, new: bool = False) -> None:
     """A receipt for a comment that gave an email address; none for spam. The comment needs an id.
-    `rendered` is render_receipt()'s result if already made; `new` says the comment was just
-    inserted, so no receipt can exist for it yet (no look-up for a duplicate)."""
+    The message is written without its text, which the worker renders before sending it
+    (render_receipts). `new` says the comment was just inserted, so no receipt can exist for it
+    yet: one INSERT, no look-up for a duplicate."""
     if not wants_receipt(comment):
-        return None
-    subject, text, html = rendered or render_receipt(comment)
-    return enqueue(
-        MessageKind.RECEIPT, [comment.email], subject, text, html,
-        dedupe_key=f"receipt:{comment.id}", at=comment.created_at, known_new=new,
+        return
+    key, at = f"{RECEIPT_KEY}{comment.id}", comment.created_at
+    if new:
+        enqueue_unwritten(MessageKind.RECEIPT, comment.email, dedupe_key=key, at=at)
+    else:
+        enqueue(MessageKind.RECEIPT, [comment.email], None, None, dedupe_key=key, at=at)
+
+
+def _receipt_comment_id(message: OutboxMessage) -> int | None:
+    key = message.dedupe_key or ""
+    number = key[len(RECEIPT_KEY):]
+    return int(number) if key.startswith(RECEIPT_KEY) and number.isdigit() else None
+
+
+def render_receipts(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write the subject and bodies of the receipts among `messages` that have none yet, from their
+    comments (one query for all of them); no commit. Returns those whose comment no longer exists."""
+    waiting = {_receipt_comment_id(m): m for m in messages if m.text_body is None and m.kind == MessageKind.RECEIPT}
+    if not waiting:
+        return []
+    comments = db.session.scalars(
+        select(Comment).where(Comment.id.in_([i for i in waiting if i is not None]))
+        .options(joinedload(Comment.consultation), joinedload(Comment.clause))
     )
+    for comment in comments:
+        message = waiting.pop(comment.id)
+        subject, message.text_body, message.html_body = render_receipt(comment)
+        message.subject = clean_subject(subject)
+    return list(waiting.values())
 
 
 def commenter_languages(consultation: Consultation) -> dict[str, str]:

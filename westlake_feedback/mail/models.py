@@ -47,8 +47,9 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     recipients_json: Mapped[str] = mapped_column("recipients", Text)
-    subject: Mapped[str] = mapped_column(String(500))
-    text_body: Mapped[str] = mapped_column(Text)
+    # NULL subject and text_body: a receipt the worker renders just before sending it (commenters.py).
+    subject: Mapped[str | None] = mapped_column(String(500))
+    text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     # Makes enqueueing idempotent, e.g. "receipt:<comment id>"; NULL for messages that need none.
     dedupe_key: Mapped[str | None] = mapped_column(String(300), unique=True)

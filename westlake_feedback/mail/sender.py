@@ -138,10 +138,36 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _render_unwritten(rows: list[OutboxMessage], token: str, now: datetime, result: DrainResult) -> list[OutboxMessage]:
+    """Write the text of the claimed receipts that have none yet (committed), before any connection
+    is opened; a receipt whose comment is gone fails for good. Returns the rows left to send."""
+    if all(row.text_body is not None for row in rows):
+        return rows
+    from .commenters import render_receipts  # commenters reads comments; the sender needs it only here
+
+    try:
+        orphans = render_receipts(rows)
+        db.session.commit()
+    except Exception as error:  # a template that cannot render: every unwritten row is retried later
+        db.session.rollback()
+        log.exception("outbox: receipts could not be rendered")
+        unwritten = [row for row in rows if row.text_body is None]
+        for row in unwritten:
+            _count(result, _mark_attempt_failed(row, token, _describe(error), now, permanent=False))
+        return [row for row in rows if row not in unwritten]
+    for row in orphans:
+        _count(result, _mark_attempt_failed(row, token, "the comment of this receipt no longer exists", now,
+                                            permanent=True))
+    return [row for row in rows if row not in orphans]
+
+
 def send_batch(rows: list[OutboxMessage], token: str, now: datetime | None = None) -> DrainResult:
     """Send a claimed batch over one connection; every row ends sent, failed, retrying or released."""
     clock = (lambda: now) if now else now_utc
     result = DrainResult()
+    rows = _render_unwritten(rows, token, clock(), result)
+    if not rows:
+        return result
     stack = ExitStack()
     try:
         session = stack.enter_context(open_session())

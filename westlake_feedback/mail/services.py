@@ -2,6 +2,7 @@
 the event and its mail one transaction, and the worker sends it later (see sender.py)."""
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..timeutil import now_utc
-from .models import MessageKind, OutboxAttachment, OutboxMessage
+from .models import MessageKind, OutboxAttachment, OutboxMessage, OutboxStatus
 
 MAIL_LOCALE = "zh_CN"  # staff mail (digests, close notices) is Chinese whatever the sender's UI language
 
@@ -66,11 +67,31 @@ def clean_recipients(addresses: Iterable[str]) -> list[str]:
     return result
 
 
+def enqueue_unwritten(kind: MessageKind, address: str, *, dedupe_key: str, at: datetime) -> None:
+    """A message to one address that the worker writes before sending it (a receipt), known to be
+    new (its dedupe key's unique index still guards that): one Core INSERT in the caller's
+    transaction, no ORM object."""
+    (address,) = clean_recipients([address]) or [None]
+    if address is None:
+        raise ValueError("a message needs at least one recipient")
+    db.session.execute(OutboxMessage.__table__.insert(), {
+        "kind": MessageKind(kind).value, "recipients": json.dumps([address], ensure_ascii=False),
+        "subject": None, "text_body": None, "html_body": None, "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING.value, "attempts": 0,
+        "max_attempts": current_app.config["OUTBOX_MAX_ATTEMPTS"], "next_attempt_at": at,
+        "lease_owner": None, "lease_expires_at": None, "last_error": None, "created_at": at, "sent_at": None,
+    })
+
+
+def clean_subject(subject: str) -> str:
+    return re.sub(r"\s+", " ", subject).strip()  # no header injection, no folded titles
+
+
 def enqueue(
     kind: MessageKind,
     recipients: Iterable[str],
-    subject: str,
-    text_body: str,
+    subject: str | None,
+    text_body: str | None,
     html_body: str | None = None,
     *,
     dedupe_key: str | None = None,
@@ -78,7 +99,8 @@ def enqueue(
     at: datetime | None = None,
     known_new: bool = False,
 ) -> OutboxMessage:
-    """Add a message to the session (no commit). With a dedupe_key already in the outbox, the
+    """Add a message to the session (no commit). A subject and text of None: a receipt, which the
+    worker renders before sending (commenters.render_receipts). With a dedupe_key already in the outbox, the
     existing message is returned and nothing is added; `known_new` skips that look-up when the
     caller knows the key cannot exist yet (the unique index still guards it)."""
     if dedupe_key is not None and not known_new:
@@ -90,7 +112,7 @@ def enqueue(
         raise ValueError("a message needs at least one recipient")
     message = OutboxMessage(
         kind=MessageKind(kind).value,
-        subject=re.sub(r"\s+", " ", subject).strip(),  # no header injection, no folded titles
+        subject=None if subject is None else clean_subject(subject),
         text_body=text_body,
         html_body=html_body,
         dedupe_key=dedupe_key,
