@@ -210,3 +210,29 @@ def test_window_status_at_exact_ends(seeded, ctx):
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "xihu-2023"))
     assert consultation.opens_at == OPENS and consultation.closes_at == CLOSES
     assert consultation.is_open(OPENS) and not consultation.is_open(CLOSES)
+
+
+def test_enum_labels_made_once_still_follow_each_language(app):
+    """The labels are made once per enum (lazy strings), and translated each time they are shown."""
+    from flask_babel import force_locale
+
+    from westlake_feedback.comments.models import IdentityType, Stance
+
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert Stance.AMEND.label == "Suggest changes"
+            assert dict(Stance.choices())["amend"] == "Suggest changes"
+        with force_locale("zh_CN"):
+            assert Stance.AMEND.label == "修改建议"
+        with force_locale("en"):
+            assert IdentityType.COMPANY.label != IdentityType.INDIVIDUAL.label
+            assert Stance.AMEND.label == "Suggest changes"
+    assert Stance.value_set() == {"support", "oppose", "amend", "other"}
+
+
+def test_a_choice_outside_the_enum_is_refused_with_our_sentence(seeded, client):
+    page = client.get("/c/xihu-2023-demo/clauses/12")
+    response = client.post("/c/xihu-2023-demo/clauses/12/comment",
+                           data={**form_tokens(page.get_data(as_text=True)), **valid_comment(stance="maybe")})
+    assert response.status_code == 400
+    assert "请选择您的态度。" in response.get_data(as_text=True)

@@ -12,7 +12,7 @@ from ..mail.addresses import email_validators
 from ..i18n import CachedFormTranslations
 from ..inputs import trim, visible_length
 from ..pagecache.tokens import note_form_token
-from .models import IdentityType, Stance
+from .models import IdentityType, LabelledEnum, Stance
 
 BODY_MIN, BODY_MAX = 5, 2000
 VERIFY_MAX = 20_000  # a pasted text to verify (offline opinions may be longer than web ones)
@@ -49,7 +49,13 @@ class ChoiceRadioField(RadioField):
         self.invalid_message = invalid_message
 
     def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.iter_choices_values()}:
+        # Choices from a LabelledEnum are checked against its values: no label is translated.
+        owner = getattr(self.choices, "__self__", None)
+        if isinstance(owner, type) and issubclass(owner, LabelledEnum):
+            allowed = owner.value_set()
+        else:
+            allowed = {value for value, _label in self.iter_choices_values()}
+        if self.data not in allowed:
             raise ValidationError(self.invalid_message or self.gettext("Not a valid choice."))
 
     def iter_choices_values(self):

@@ -17,12 +17,28 @@ from ..timeutil import UTCDateTime, now_utc
 DEFAULT_LOCALE = "zh_CN"  # as Config.BABEL_DEFAULT_LOCALE
 
 
+_LABELS: dict[type, dict] = {}  # each enum's lazy labels, made once (they translate when shown)
+_VALUES: dict[type, frozenset[str]] = {}
+
+
 class LabelledEnum(str, Enum):
     """A str enum whose members carry a translatable label."""
 
     @property
     def label(self) -> str:
-        return str(self._labels()[self])
+        cls = type(self)
+        labels = _LABELS.get(cls)
+        if labels is None:
+            labels = _LABELS[cls] = cls._labels()
+        return str(labels[self])
+
+    @classmethod
+    def value_set(cls) -> frozenset[str]:
+        """The members' values, for a form that checks a choice without showing its labels."""
+        values = _VALUES.get(cls)
+        if values is None:
+            values = _VALUES[cls] = frozenset(member.value for member in cls)
+        return values
 
     @classmethod
     def _labels(cls) -> dict:
