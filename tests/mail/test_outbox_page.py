@@ -56,3 +56,18 @@ def test_other_tabs_list_pending_and_sent_mail(app, staff, login_as):
     failed_message(app)
     html = login_as("admin").get("/staff/outbox/?status=sent").get_data(as_text=True)
     assert "已发送的" in html and "测试" not in html and "重发</button>" not in html
+
+
+def test_a_receipt_not_written_yet_is_listed_with_a_note(app, staff, login_as):
+    """A comment's receipt waits for the worker to write its text; the pending tab says so (and a
+    retried failed one is audited with that note, not an empty summary)."""
+    from helpers import comment_on, seed
+
+    seed(app)
+    with app.app_context():
+        comment_on("xihu-2023-demo", 12)
+    html = login_as("admin").get("/staff/outbox/?status=pending").get_data(as_text=True)
+    assert "(发送前生成)" in html and "zhang@example.com" in html and "None" not in html
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["outbox", "list", "--status", "pending"])
+    assert "(发送前生成)" in listing.output and "None" not in listing.output

@@ -36,7 +36,7 @@ def list_command(status: str | None, limit: int):
         when = to_local(message.sent_at or message.created_at).strftime("%Y-%m-%d %H:%M")
         click.echo(
             f"{message.id:>6} {message.status:<8} {message.kind:<19} {when} tries {message.attempts}/"
-            f"{message.max_attempts} to {', '.join(message.recipients)}: {message.subject}"
+            f"{message.max_attempts} to {', '.join(message.recipients)}: {message.shown_subject}"
         )
         if message.status != OutboxStatus.SENT.value and message.last_error:
             click.echo(f"{'':>8}last error: {message.last_error[:200]}")
@@ -55,6 +55,6 @@ def retry_command(message_ids: tuple[int, ...], all_failed: bool):
     for message_id in ids:
         message = retry(message_id)
         if message is not None:
-            record("outbox_retry", target=message, summary=message.subject, actor_email="flask outbox retry")
+            record("outbox_retry", target=message, summary=message.shown_subject, actor_email="flask outbox retry")
         db.session.commit()
         click.echo(f"{message_id}: {'queued again' if message else 'not a failed message'}")

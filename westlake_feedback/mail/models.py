@@ -76,6 +76,11 @@ class OutboxMessage(db.Model):
         self.recipients_json = json.dumps(list(addresses), ensure_ascii=False)
 
     @property
+    def shown_subject(self) -> str:
+        """The subject, or a note for a receipt whose text the worker has not written yet."""
+        return self.subject if self.subject is not None else str(_l("(发送前生成)"))
+
+    @property
     def kind_label(self) -> str:
         return MessageKind(self.kind).label
 

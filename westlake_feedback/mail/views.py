@@ -34,7 +34,7 @@ def retry_message(message_id: int):
     if message is None:
         flash(_("这封邮件不是“发送失败”状态,无需重发。"), "error")
     else:
-        record("outbox_retry", target=message, summary=message.subject)
+        record("outbox_retry", target=message, summary=message.shown_subject)
         db.session.commit()
         flash(_("邮件 %(id)d 已重新加入发送队列,后台任务将在一分钟内发送。", id=message_id), "success")
     return redirect(url_for(".index"), code=303)
