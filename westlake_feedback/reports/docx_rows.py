@@ -12,25 +12,21 @@ lxml writes a user's "<!--" as "&lt;!--".
 """
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
 from lxml import etree
+
+from .ooxml import escape_text, rewrite_parts
 
 DOCUMENT_PART = "word/document.xml"
 _CELL = "cell"
 _MARKER = re.compile(rb"<!--(rows-\d+)-->")
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def run_xml(text: str) -> str:
     """One w:r holding `text` (already cleaned of characters XML cannot hold), lines split by w:br."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "<w:r>" + "<w:br/>".join(f'<w:t xml:space="preserve">{_escape(line)}</w:t>' for line in lines) + "</w:r>"
+    return "<w:r>" + "<w:br/>".join(f'<w:t xml:space="preserve">{escape_text(line)}</w:t>' for line in lines) + "</w:r>"
 
 
 class RowTemplate:
@@ -74,17 +70,12 @@ def marker(number: int):
 
 def splice(docx: bytes, rows: dict[str, str]) -> bytes:
     """The saved DOCX with each rows-N marker comment of its document replaced by rows["rows-N"]."""
-    if not rows:
-        return docx
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == DOCUMENT_PART:
-                parts = _MARKER.split(data)  # text, name, text, name, ..., text
-                if sorted(n.decode() for n in parts[1::2]) != sorted(rows):
-                    raise ValueError("the document's row markers do not match its tables")
-                parts[1::2] = [rows[name.decode()].encode("utf-8") for name in parts[1::2]]
-                data = b"".join(parts)
-            target.writestr(info, data)
-    return out.getvalue()
+
+    def put_rows(document: bytes) -> bytes:
+        parts = _MARKER.split(document)  # text, name, text, name, ..., text
+        if sorted(name.decode() for name in parts[1::2]) != sorted(rows):
+            raise ValueError("the document's row markers do not match its tables")
+        parts[1::2] = [rows[name.decode()].encode("utf-8") for name in parts[1::2]]
+        return b"".join(parts)
+
+    return rewrite_parts(docx, {DOCUMENT_PART: put_rows}) if rows else docx
