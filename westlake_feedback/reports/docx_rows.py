@@ -47,20 +47,23 @@ class RowTemplate:
         if len(self.pieces) != len(paragraphs) + 1 or self.close != "</w:tr>":
             raise ValueError(f"unexpected template row: {xml[:200]}")
 
-    def rows_xml(self, rows, text_of) -> str:
-        """The w:tr elements of `rows`, each a sequence of cell values; `text_of(value)` -> str."""
+    def rows_xml(self, rows, text_of) -> bytes:
+        """The w:tr elements of `rows` in UTF-8, each row a sequence of cell values; `text_of(value)`
+        gives a value's text."""
         pieces, count = self.pieces, len(self.pieces) - 1
-        parts = []
+        out = []
         for values in rows:
             if len(values) != count:
                 raise ValueError(f"a row of {len(values)} values for a table of {count} columns")
-            parts.append(self.open)
+            parts = [self.open]
             for piece, value in zip(pieces, values):
                 parts.append(piece)
                 parts.append(run_xml(text_of(value)))
             parts.append(pieces[-1])
             parts.append(self.close)
-        return "".join(parts)
+            # Encoded row by row: one long str would take 2-4 bytes a character for all of it.
+            out.append("".join(parts).encode("utf-8"))
+        return b"".join(out)
 
 
 def marker(number: int):
@@ -68,14 +71,14 @@ def marker(number: int):
     return etree.Comment(f"rows-{number}")
 
 
-def splice(docx: bytes, rows: dict[str, str]) -> bytes:
+def splice(docx: bytes, rows: dict[str, bytes]) -> bytes:
     """The saved DOCX with each rows-N marker comment of its document replaced by rows["rows-N"]."""
 
     def put_rows(document: bytes) -> bytes:
         parts = _MARKER.split(document)  # text, name, text, name, ..., text
         if sorted(name.decode() for name in parts[1::2]) != sorted(rows):
             raise ValueError("the document's row markers do not match its tables")
-        parts[1::2] = [rows[name.decode()].encode("utf-8") for name in parts[1::2]]
+        parts[1::2] = [rows[name.decode()] for name in parts[1::2]]
         return b"".join(parts)
 
     return rewrite_parts(docx, {DOCUMENT_PART: put_rows}) if rows else docx

@@ -177,7 +177,7 @@ class Writer:
         _setup(self.doc)
         self.cell_style_id = self.doc.styles["Table Text"].style_id
         self.tables = 0
-        self.rows: dict[str, str] = {}  # each table's data rows as XML, put in at save
+        self.rows: dict[str, bytes] = {}  # each table's data rows as XML, put in at save
 
     def para(self, text: str, style: str | None = None) -> None:
         self.doc.add_paragraph(clean(text), style=style)

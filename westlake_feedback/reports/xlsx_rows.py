@@ -68,16 +68,16 @@ class SheetRows:
     def xml(self, rows, first_row: int = 2) -> bytes:
         """`<row>` elements for `rows` (each as many values as columns), numbered from first_row;
         non-ASCII characters as character references, as openpyxl writes them."""
-        parts, cell, columns = [], self.cell, self.columns
+        out, cell, columns = [], self.cell, self.columns
         for number, values in enumerate(rows, first_row):
             if len(values) != len(columns):
                 raise ValueError(f"row {number} has {len(values)} values for {len(columns)} columns")
             row = str(number)
-            parts.append(f'<row r="{row}">')
-            parts.extend(cell(letter, row, style, is_date, value)
-                         for (letter, style, is_date), value in zip(columns, values))
-            parts.append("</row>")
-        return "".join(parts).encode("ascii", "xmlcharrefreplace")
+            cells = "".join([cell(letter, row, style, is_date, value)
+                             for (letter, style, is_date), value in zip(columns, values)])
+            # Encoded row by row: one long str would take 2-4 bytes a character for all of it.
+            out.append(f'<row r="{row}">{cells}</row>'.encode("ascii", "xmlcharrefreplace"))
+        return b"".join(out)
 
 
 def insert_rows(rows_xml: bytes):
