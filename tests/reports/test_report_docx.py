@@ -9,6 +9,7 @@ from docx.oxml.ns import qn
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
+from report_sample import many_answers_input
 from westlake_feedback.reports.data import compute
 from westlake_feedback.reports.docx_writer import build_docx
 from westlake_feedback.reports.labels import ADOPTION_COLUMNS, HEADINGS
@@ -168,30 +169,13 @@ def test_one_round_report_says_so_and_has_no_per_round_table(input_factory):
     assert not any("仅统计针对" in p.text for p in plain.paragraphs)
 
 
-def many_answers_input(input_factory, copies: int = 60):
-    """The sample's comments `copies` times over (2,400 answered), each body and answer its own,
-    some with line breaks, XML's special characters or text that looks like the writer's markers."""
-    from dataclasses import replace
-
-    base = input_factory()
-    texts = ("普通意见{n}", "第一行{n}\n第二行\r\n第三行", "a & b < c > d ]]> {n}", "<!--rows-9--> {n}", "  前后空格{n}  ")
-    comments = []
-    for copy in range(copies):
-        for i, c in enumerate(base.comments):
-            n = copy * len(base.comments) + i
-            comments.append(replace(c, receipt_code=f"M{n:05d}", body=texts[n % len(texts)].format(n=n),
-                                    decision=c.decision or ("adopted", "explained")[n % 2] if c.status != "spam" else None,
-                                    response=f"答复{n}" + ("\n另起一行" if n % 7 == 0 else "")))
-    return input_factory(comments=comments)
-
-
-def test_many_answers_every_row_in_order_with_its_cells_and_styles(input_factory):
+def test_many_answers_every_row_in_order_with_its_cells_and_styles():
     """The adoption table's rows are written as XML text (docx_rows.py): with 2,400 answers every
     row is there, in order, with its five cells' text, the cell style, the centred columns and
     cantSplit; the tables after it are intact."""
     from docx.table import _Cell
 
-    report_input = many_answers_input(input_factory)
+    report_input = many_answers_input()
     stats = compute(report_input)
     assert len(stats.adoption_rows) == 2400
     document = Document(io.BytesIO(build_docx(stats, report_input)))

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
+from report_sample import many_answers_input
 from westlake_feedback.exports_safety import FORMULA_TRIGGERS, safe_cell
 from westlake_feedback.reports.data import ClauseInfo, compute
 from westlake_feedback.reports.xlsx_writer import SHEETS, build_xlsx
@@ -162,13 +163,10 @@ def test_data_rows_are_written_as_openpyxl_writes_them():
         SheetRows(styles).xml([values[:-1]])        # a row short of a value
 
 
-def test_many_answers_every_row_in_order_with_its_cells(input_factory):
+def test_many_answers_every_row_in_order_with_its_cells():
     """With 2,400 answers every row of 意见采纳情况 is there, in order, with its eight cells and its
     column's style; the sheet's size is stated for readers that go by it (read-only mode)."""
-    from report_sample import CLAUSES  # noqa: F401  (the sample's module, as conftest imports it)
-    from test_report_docx import many_answers_input
-
-    report_input = many_answers_input(input_factory)
+    report_input = many_answers_input()
     stats = compute(report_input)
     data = build_xlsx(stats, report_input)
     workbook = load_workbook(io.BytesIO(data))
