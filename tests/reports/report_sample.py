@@ -2,6 +2,7 @@
 (plus 2 spam) spread over days, channels, stances, identities, statuses and decisions."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -127,3 +128,19 @@ def make_input(**overrides) -> ReportInput:
     )
     values.update(overrides)
     return ReportInput(**values)
+
+
+def many_answers_input(copies: int = 60) -> ReportInput:
+    """The sample's comments `copies` times over, every one but spam answered (40 per copy), each
+    body and answer its own, some with line breaks, XML's special characters or text that looks
+    like the DOCX writer's row markers."""
+    base = make_input()
+    texts = ("普通意见{n}", "第一行{n}\n第二行\r\n第三行", "a & b < c > d ]]> {n}", "<!--rows-9--> {n}", "  前后空格{n}  ")
+    comments = []
+    for copy in range(copies):
+        for i, c in enumerate(base.comments):
+            n = copy * len(base.comments) + i
+            decision = None if c.status == "spam" else c.decision or ("adopted", "explained")[n % 2]
+            comments.append(replace(c, receipt_code=f"M{n:05d}", body=texts[n % len(texts)].format(n=n),
+                                    decision=decision, response=f"答复{n}" + ("\n另起一行" if n % 7 == 0 else "")))
+    return make_input(comments=comments)

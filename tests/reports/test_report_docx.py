@@ -6,8 +6,10 @@ import io
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
+from report_sample import many_answers_input
 from westlake_feedback.reports.data import compute
 from westlake_feedback.reports.docx_writer import build_docx
 from westlake_feedback.reports.labels import ADOPTION_COLUMNS, HEADINGS
@@ -165,3 +167,33 @@ def test_one_round_report_says_so_and_has_no_per_round_table(input_factory):
     assert table_with_header(document, ("轮次", "意见数", "占比")) is None
     plain = Document(io.BytesIO(build_docx(compute(input_factory()), input_factory())))
     assert not any("仅统计针对" in p.text for p in plain.paragraphs)
+
+
+def test_many_answers_every_row_in_order_with_its_cells_and_styles():
+    """The adoption table's rows are written as XML text (docx_rows.py): with 2,400 answers every
+    row is there, in order, with its five cells' text, the cell style, the centred columns and
+    cantSplit; the tables after it are intact."""
+    from docx.table import _Cell
+
+    report_input = many_answers_input()
+    stats = compute(report_input)
+    assert len(stats.adoption_rows) == 2400
+    document = Document(io.BytesIO(build_docx(stats, report_input)))
+    table = table_with_header(document, ADOPTION_COLUMNS)
+    trs = table._tbl.tr_lst
+    assert len(trs) == 1 + len(stats.adoption_rows)
+    got = [[_Cell(tc, table).text for tc in tr.tc_lst] for tr in trs[1:]]
+    expected = [[str(r.seq), r.clause_display, r.summary, r.decision_label, r.response] for r in stats.adoption_rows]
+    assert got == expected
+    assert any("\n" in row[4] for row in got) and any("a & b < c > d" in row[2] for row in got)
+    assert any(row[2].startswith("<!--rows-9-->") for row in got)
+    for tr in trs[1:]:
+        assert tr.trPr.find(qn("w:cantSplit")) is not None and tr.trPr.find(qn("w:tblHeader")) is None
+        paragraphs = [tc.p_lst[0] for tc in tr.tc_lst]
+        assert {p.pPr.pStyle.val for p in paragraphs} == {document.styles["Table Text"].style_id}
+        assert [p.pPr.jc_val for p in paragraphs] == [WD_ALIGN_PARAGRAPH.CENTER, None, None, WD_ALIGN_PARAGRAPH.CENTER, None]
+        assert [tc.tcPr.tcW.w for tc in tr.tc_lst] == [tc.tcPr.tcW.w for tc in trs[0].tc_lst]
+    decisions = table_with_header(document, ("处理结果", "意见数", "占比"))
+    assert [c.text for c in decisions.rows[-1].cells] == ["尚未答复", "0", "0.0%"]
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("（二）意见采纳情况表") < texts.index("（三）条款综合答复")

@@ -59,3 +59,23 @@ def test_xlsx_converts_with_chinese_intact(tmp_path, sample_stats, sample_input)
     text = _to_pdf(tmp_path, "report.xlsx", build_xlsx(sample_stats, sample_input))
     for expected in ("收到意见", "网上提交", "强化项目建设资金保障", "停车位", "解释说明"):
         assert expected in text
+
+
+def test_many_answers_convert_with_every_row(tmp_path):
+    """The rows the writers put in as XML text (docx_rows.py, xlsx_rows.py) are read by LibreOffice:
+    400 answers, the first and the last there, text with & < > ]]> intact. (Calc prints a wrapped
+    cell's first line only: the sheets set no row heights.)"""
+    from report_sample import many_answers_input
+    from westlake_feedback.reports.data import compute
+
+    report_input = many_answers_input(copies=10)
+    stats = compute(report_input)
+    assert len(stats.adoption_rows) == 400
+    first, last = stats.adoption_rows[0], stats.adoption_rows[-1]
+    for name, data in (("many.docx", build_docx(stats, report_input)), ("many.xlsx", build_xlsx(stats, report_input))):
+        folder = tmp_path / name.split(".")[1]
+        folder.mkdir()
+        text = _to_pdf(folder, name, data)
+        for expected in (first.summary, last.summary, first.response.split("\n")[0], last.response.split("\n")[0],
+                         "a&b<c>d]]>", "<!--rows-9-->"):
+            assert re.sub(r"\s+", "", expected) in text, (name, expected)

@@ -9,7 +9,8 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from westlake_feedback.exports_safety import FORMULA_TRIGGERS
+from report_sample import many_answers_input
+from westlake_feedback.exports_safety import FORMULA_TRIGGERS, safe_cell
 from westlake_feedback.reports.data import ClauseInfo, compute
 from westlake_feedback.reports.xlsx_writer import SHEETS, build_xlsx
 
@@ -126,3 +127,70 @@ def test_every_data_cell_of_a_column_has_that_columns_style(workbook):
     summary = workbook["概况"]
     assert {summary.cell(row=r, column=4).number_format for r in range(2, summary.max_row + 1)} == {"0.0%"}
     assert workbook["每日提交"]["A3"].number_format == "yyyy-mm-dd"
+
+
+def test_data_rows_are_written_as_openpyxl_writes_them():
+    """xlsx_rows writes the data rows' XML itself: byte for byte what openpyxl writes for the same
+    values and styles (every kind of value the report has, and text that needs escaping)."""
+    import re
+    from datetime import date
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
+    from westlake_feedback.reports.xlsx_rows import SheetRows
+
+    values = [None, "", "意见", "  前后空格 ", "a & b < c > d ]]>", "第一行\r\n第二行\n第三行", "tab\there",
+              "😀 \U0001F600", "'=1+1", "长" * 40000, 0, 7, -12, 2 ** 40, 0.325, 1 / 3, 1e-20, True, False,
+              date(2023, 3, 15), datetime(2023, 3, 15, 10, 30)]
+    wb = Workbook()
+    ws = wb.active
+    styles = []
+    for column, value in enumerate(values, 1):
+        cell = ws.cell(row=2, column=column, value=value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+        styles.append(cell.style_id)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    expected = re.search(rb'<row r="2">.*?</row>', sheet, re.S).group(0)
+    date_columns = {i for i, value in enumerate(values, 1) if isinstance(value, date)}
+    assert SheetRows(styles, date_columns).xml([values]) == expected
+    with pytest.raises(ValueError):
+        SheetRows(styles).xml([values[:-1]])        # a row short of a value
+
+
+def test_many_answers_every_row_in_order_with_its_cells():
+    """With 2,400 answers every row of 意见采纳情况 is there, in order, with its eight cells and its
+    column's style; the sheet's size is stated for readers that go by it (read-only mode)."""
+    report_input = many_answers_input()
+    stats = compute(report_input)
+    data = build_xlsx(stats, report_input)
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["意见采纳情况"]
+    expected = [[r.seq, r.clause_display, safe_cell(r.summary), r.decision_label, safe_cell(r.response),
+                 r.receipt_code, r.name_public or None, r.round_number] for r in stats.adoption_rows]
+    got = rows(sheet)
+    assert len(got) == 2400
+    assert got == expected
+    assert any("\n" in row[4] for row in got) and any("a & b < c > d ]]>" in row[2] for row in got)
+    for row in sheet.iter_rows(min_row=2):
+        assert [cell.style_id for cell in row] == [c.style_id for c in sheet[2]]
+        assert row[2].alignment.wrap_text and row[2].alignment.vertical == "top"
+    read_only = load_workbook(io.BytesIO(data), read_only=True)
+    assert [(ws.title, ws.max_row, ws.max_column) for ws in read_only.worksheets] == [
+        (ws.title, ws.max_row, ws.max_column) for ws in workbook.worksheets]
+    assert workbook["意见采纳情况"].auto_filter.ref == "A1:H2401"
+
+
+def test_text_that_reads_like_an_error_code_stays_text(input_factory):
+    """A comment that is just "#N/A" is the public's text, not an error cell."""
+    base = input_factory()
+    comments = [replace(c, body="#N/A", response="#DIV/0!") if c.receipt_code == "R0000" else c for c in base.comments]
+    report_input = input_factory(comments=comments)
+    workbook = load_workbook(io.BytesIO(build_xlsx(compute(report_input), report_input)))
+    first = next(workbook["意见采纳情况"].iter_rows(min_row=2))
+    assert (first[2].value, first[2].data_type, first[4].value, first[4].data_type) == ("#N/A", "s", "#DIV/0!", "s")

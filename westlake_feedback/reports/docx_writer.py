@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from copy import deepcopy
 
 from docx import Document
-from lxml.etree import SubElement
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -21,15 +19,17 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from . import charts, narrative
+from . import charts, docx_rows, narrative
 from .data import ReportInput
+from .docx_rows import RowTemplate
 from .figures import ReportStats
 from .labels import ADOPTION_COLUMNS, HEADINGS, cn_date, percent
 
 LATIN = "Times New Roman"
 BODY_PT, TABLE_PT = 16, 10.5
 TEXT_WIDTH_CM = 21.0 - 2.8 - 2.6
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML cannot hold, and lone surrogates (no UTF-8 for them).
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _fonts(rpr_owner, east_asia: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -171,23 +171,13 @@ def clean(text) -> str:
     return _ILLEGAL_XML.sub("", "" if text is None else str(text))
 
 
-def _add_text(paragraph, value) -> None:
-    """Append a run holding `value` to a w:p, line breaks as w:br (fast: no style lookups)."""
-    run = SubElement(paragraph, qn("w:r"))
-    for i, line in enumerate(clean(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")):
-        if i:
-            SubElement(run, qn("w:br"))
-        text = SubElement(run, qn("w:t"))
-        text.text = line
-        text.set(qn("xml:space"), "preserve")
-
-
 class Writer:
     def __init__(self) -> None:
         self.doc = Document()
         _setup(self.doc)
         self.cell_style_id = self.doc.styles["Table Text"].style_id
         self.tables = 0
+        self.rows: dict[str, bytes] = {}  # each table's data rows as XML, put in at save
 
     def para(self, text: str, style: str | None = None) -> None:
         self.doc.add_paragraph(clean(text), style=style)
@@ -215,9 +205,8 @@ class Writer:
             cell.paragraphs[0].style = "Table Heading"
             cell.paragraphs[0].add_run(str(text))
             shade(cell)
-        # One styled template row, copied for every data row: setting a style by name or reading
-        # Row.cells costs a scan of the styles or the table each time, which is quadratic in
-        # practice for an adoption table with thousands of rows.
+        # One styled template row, written out as text for every data row (docx_rows.py): built
+        # as elements, the 50,000 rows of a large adoption table took most of the build.
         template = table.add_row()._tr
         template.get_or_add_trPr().append(OxmlElement("w:cantSplit"))   # a row stays on one page
         for i, tc in enumerate(template.tc_lst):
@@ -226,12 +215,8 @@ class Writer:
             if i in numeric:
                 paragraph.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
         tbl = template.getparent()
-        tbl.remove(template)
-        for values in rows:
-            tr = deepcopy(template)
-            tbl.append(tr)
-            for tc, value in zip(tr.tc_lst, values):
-                _add_text(tc.p_lst[0], value)
+        self.rows[f"rows-{self.tables}"] = RowTemplate(template).rows_xml(rows, clean)
+        tbl.replace(template, docx_rows.marker(self.tables))
 
     def picture(self, png: bytes, title: str, desc: str) -> None:
         self.doc.add_paragraph(style="Figure").add_run().add_picture(io.BytesIO(png), width=Cm(TEXT_WIDTH_CM))
@@ -242,7 +227,7 @@ class Writer:
     def save(self) -> bytes:
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        return buffer.getvalue()
+        return docx_rows.splice(buffer.getvalue(), self.rows)
 
 
 def _tally_rows(tallies, whole: int):
