@@ -16,7 +16,9 @@ decision for a 20,000-member cluster. Now, as SQLite does with its FTS5 table:
   start for every character (9 instead of 47 microseconds for a 28-character comment, 1.1 instead
   of 57 milliseconds for 2,575 characters). Duplicates stay: the GIN index stores each key once.
 
-The table is back-filled from the comments already there. SQLite: nothing changes.
+No index expression calls a function any more, so ANALYZE, REINDEX or a pg_restore (run with an
+empty search_path; PostgreSQL 17 does so for every maintenance command) no longer depend on finding
+wf_grams by name. The table is back-filled from the comments already there. SQLite: nothing changes.
 
 Revision ID: 20261208_search_grams_table
 Revises: 20261206_feedback_index
@@ -59,7 +61,9 @@ UPGRADE = [
         comment_id integer PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE ON UPDATE CASCADE,
         grams text[] NOT NULL
     )""",
-    f"""CREATE FUNCTION wf_comment_search_grams_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    # Its names are resolved in the schema it was made in, whatever the writing session's search_path.
+    f"""CREATE FUNCTION wf_comment_search_grams_sync() RETURNS trigger LANGUAGE plpgsql
+        SET search_path FROM CURRENT AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
             INSERT INTO comment_search_grams (comment_id, grams)
