@@ -3,7 +3,7 @@
 The staff queue's search on PostgreSQL (westlake_feedback/moderation/search.py) read a GIN index
 over `comment_search_grams(body, published_body, name, organisation)` on `comments`. Every UPDATE
 of a comment that is not HOT (a status change, a decision's moderated_at, a cluster action) then
-evaluated that function again and re-inserted the row's GIN entries: 4.2 of the 6.2 s of one
+evaluated that function again and re-inserted the row's GIN entries: about 4 of the 6 s of one
 decision for a 20,000-member cluster. Now, as SQLite does with its FTS5 table:
 
 - `comment_search_grams(comment_id, grams)`: one row per comment (ON DELETE / ON UPDATE CASCADE),
