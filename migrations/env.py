@@ -94,7 +94,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
-    # The staff search index (FTS5 tables, an expression GIN index) is kept by its migration alone.
+    # The staff search index (SQLite FTS5 tables, the PostgreSQL grams table) is kept by its migrations alone.
     from westlake_feedback.moderation.search import include_name
 
     conf_args.setdefault("include_name", include_name)

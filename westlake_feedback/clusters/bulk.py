@@ -21,8 +21,8 @@ consultation), and the page-cache version is bumped once when anything changed
 (pagecache/version.py). No mail is sent on this path, as on the per-comment one. The caller
 commits: the cluster is one transaction.
 
-On PostgreSQL most of the time is the UPDATE of comments: a new row version is indexed afresh,
-the n-gram GIN search index included (its expression computed again for every member).
+On PostgreSQL most of the time is the UPDATE of comments: a new row version is indexed afresh
+(the search grams are in their own table, which a status change does not touch).
 """
 from __future__ import annotations
 

@@ -11,21 +11,22 @@ time, never a wrong result.
   often 2 characters: 申报) read the trigrams that begin with them from the fts5vocab table
   `comment_search_terms`: every indexed value ends in two U+001F, so every 1- or 2-character
   substring begins a trigram.
-- PostgreSQL: a GIN index over the characters and character pairs of the lower-cased values
-  (`comment_search_grams`); a query asks for all its character pairs (or its one character).
+- PostgreSQL: the side table `comment_search_grams` (migration 20261208_search_grams_table): per
+  comment the characters and character pairs of its lower-cased values, under a GIN index, written
+  by triggers when a comment is inserted or one of those values changes (never by a status or
+  decision update); a query asks for all its character pairs (or its one character).
 """
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal, or_, select, table, text, union
-
-from sqlalchemy.orm import aliased
 
 from ..comments.models import Comment
 
 FTS_TABLE = "comment_search"
 FTS_VOCAB = "comment_search_terms"
 SEARCH_TABLES = (FTS_TABLE, FTS_VOCAB)
-GRAMS_INDEX = "ix_comments_search_grams"
+GRAMS_TABLE = "comment_search_grams"  # FTS_TABLE is its prefix: include_name skips it too
+GRAMS_INDEX = "ix_comment_search_grams"
 TOP = "\U0010ffff"  # sorts after every character: [prefix, prefix + TOP) is "starts with prefix"
 
 
@@ -45,9 +46,8 @@ def candidate_ids(q: str, dialect: str) -> Select | None:
         # With the receipt code's row: the queue's ordering index is walked testing ids alone.
         return union(_fts_rowids(q), select(Comment.id).where(Comment.receipt_code == q.upper()))
     if dialect == "postgresql":
-        found = aliased(Comment)
-        grams = func.comment_search_grams(found.body, found.published_body, found.name, found.organisation)
-        return select(found.id).where(grams.op("@>")(func.wf_query_grams(func.lower(literal(q)))))
+        grams = table(GRAMS_TABLE, column("comment_id"), column("grams"))
+        return select(grams.c.comment_id).where(grams.c.grams.op("@>")(func.wf_query_grams(func.lower(literal(q)))))
     return None
 
 
