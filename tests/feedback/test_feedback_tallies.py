@@ -267,3 +267,49 @@ def test_recount_command_repairs_wrong_counts(seeded, app):
         assert_tallies_right()
     again = runner.invoke(args=["counts", "recount"])
     assert "0 clauses, 0 consultations, 0 feedback tallies" in again.output
+
+
+def test_concurrent_writers_lose_no_count(seeded, staff, database_url):
+    """Commenters and moderators at once on one clause: the same tally rows, first made by
+    concurrent upserts, then incremented and decremented by all of them; none is lost."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises writers anyway)")
+    import threading
+
+    with seeded.app_context():
+        ids = [make_comment(SLUG, 12, body=f"并发审核的意见{n}号。") for n in range(12)]
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def moderate(chunk):
+        try:
+            with seeded.app_context():
+                comments = [db.session.get(Comment, i) for i in chunk]
+                barrier.wait(timeout=10)
+                for comment in comments:
+                    approve(comment, _actor())
+                    set_decision(comment, _actor(), "explained", "已作说明。")
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    def comment(n):
+        try:
+            with seeded.app_context():
+                barrier.wait(timeout=10)
+                for k in range(3):  # the whole draft's pending row does not exist before the first
+                    comment_on(SLUG, None, body=f"并发提交的意见,第{n}组第{k}条,内容各不相同{secrets.token_hex(4)}。")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=moderate, args=(ids[n::3],)) for n in range(3)]
+    threads += [threading.Thread(target=comment, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with seeded.app_context():
+        assert_tallies_right()
+        counts = {(key[1] is None, key[3], key[4]): n for key, n in stored_tallies(db.session.connection()).items()}
+    assert counts == {(False, "approved", "explained"): 12, (True, "pending", "undecided"): 9}
