@@ -21,6 +21,7 @@ it gathered. `flask counts recount` repairs the tallies if something ever bypass
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
 from sqlalchemy import delete, event, func, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -195,18 +196,23 @@ def write(connection, delta: Counter) -> None:
     changes = sorted(((key, d) for key, d in delta.items() if d), key=lambda item: _sortable(item[0]))
     if not changes:
         return
-    table = FeedbackTally.__table__
-    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
     for on_clause in (True, False):
         rows = [dict(zip(KEY_COLUMNS, key), count=d) for key, d in changes if (key[1] is not None) is on_clause]
-        if not rows:
-            continue
-        statement = dialect.insert(table)
-        columns = [name for name in KEY_COLUMNS if on_clause or name != "clause_id"]
-        where = table.c.clause_id.is_not(None) if on_clause else table.c.clause_id.is_(None)
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=columns, index_where=where,
-            set_={"count": table.c["count"] + statement.excluded["count"]}), rows)
+        if rows:
+            connection.execute(_upsert(connection.dialect.name, on_clause), rows)
+
+
+@cache
+def _upsert(dialect_name: str, on_clause: bool):
+    """INSERT ... ON CONFLICT (the partial unique index of clause rows or of whole-document rows)
+    DO UPDATE SET count = count + the difference. Made once: building `excluded` costs more than
+    running the statement."""
+    table = FeedbackTally.__table__
+    statement = (sqlite if dialect_name == "sqlite" else postgresql).insert(table)
+    columns = [name for name in KEY_COLUMNS if on_clause or name != "clause_id"]
+    where = table.c.clause_id.is_not(None) if on_clause else table.c.clause_id.is_(None)
+    return statement.on_conflict_do_update(index_elements=columns, index_where=where,
+                                           set_={"count": table.c["count"] + statement.excluded["count"]})
 
 
 def _sortable(key: tuple) -> tuple:
