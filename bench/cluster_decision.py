@@ -84,11 +84,12 @@ def main() -> None:
         audited = db.session.scalar(select(func.count()).select_from(AuditEntry)
                                     .where(AuditEntry.action.in_(("approve", "decision"))))
         stored = db.session.scalar(select(Consultation.approved_count).where(Consultation.slug == fill.SLUG))
-        recount_all()
+        wrong = recount_all()
         recounted = db.session.scalar(select(Consultation.approved_count).where(Consultation.slug == fill.SLUG))
         db.session.rollback()
-    if decided != size or audited != 2 * size or stored != recounted:
-        raise RuntimeError(f"wrong rows: {decided} decisions, {audited} audit entries, count {stored} vs {recounted}")
+    if decided != size or audited != 2 * size or stored != recounted or any(wrong.values()):
+        raise RuntimeError(f"wrong rows: {decided} decisions, {audited} audit entries, count {stored} vs {recounted},"
+                           f" wrong stored counts {wrong}")
     print(f"{url.split('://')[0]}, {total:,} comments: approve + decide a {size:,}-member cluster in one POST: "
           f"{elapsed:.2f} s ({cpu:.2f} s CPU of this process), {len(statements)} SQL statements ({decided:,} decisions, {audited:,} audit entries)")
 

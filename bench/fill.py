@@ -147,6 +147,7 @@ def publish_feedback(app, slug: str = SLUG, clause_number: int = CLAUSE) -> None
                       Comment.created_at).where(Comment.clause_id == clause.id, Comment.id % 2 == 0, ~decided)
         db.session.execute(insert(Decision.__table__).from_select(
             ["comment_id", "outcome", "response", "decided_at", "created_at"], rows))
+        recount_all()  # a bulk Core INSERT bypasses the published feedback's stored tallies
         if db.session.scalar(select(ClauseResponse).where(ClauseResponse.clause_id == clause.id)) is None:
             db.session.add(ClauseResponse(clause_id=clause.id, text="本条收到的意见已逐条研究。"))
         db.session.execute(update(Consultation).where(Consultation.id == consultation.id)

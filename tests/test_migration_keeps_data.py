@@ -62,6 +62,12 @@ def test_mail_migration_keeps_existing_rows_on_sqlite(tmp_path):
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
         assert connection.execute("SELECT approved_count FROM clauses").fetchone() == (1,)
         assert connection.execute("SELECT approved_count FROM consultations").fetchone() == (2,)
+        # The published feedback's tallies, back-filled from the comments (none has a decision).
+        assert connection.execute(
+            "SELECT consultation_id, clause_id, round_number, status, outcome, count FROM feedback_tallies"
+            " ORDER BY clause_id IS NULL, status").fetchall() == [
+            (1, 1, 1, "approved", "undecided", 1), (1, 1, 1, "pending", "undecided", 1),
+            (1, None, 1, "approved", "undecided", 1)]
     with app.app_context():
         downgrade(revision=BEFORE_MAIL)
         db.engine.dispose()

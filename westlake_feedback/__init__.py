@@ -194,6 +194,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .clusters.cli import clusters_cli
+    from .comments.cli import counts_cli
     from .reports.cli import reports_cli
     from .consultations.cli import consultations_cli
     from .digests.cli import digests_cli
@@ -203,6 +204,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(consultations_cli)
     app.cli.add_command(clusters_cli)
+    app.cli.add_command(counts_cli)
     app.cli.add_command(digests_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(worker_command)

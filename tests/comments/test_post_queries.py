@@ -84,22 +84,24 @@ def test_comment_post_statements_and_write_transactions_stay_constant(app_factor
     durable = [tx for tx in later_tx if any("comments" in s for s in tx)]
     # One transaction holds the comment and its receipt mail, nothing else and nothing twice.
     # Its cluster (issue 10) is written in the same transaction: a stored comment has its cluster.
+    # Last, just before the commit, its count in the published feedback's tallies (issue 9: one
+    # upsert, so the clause's tally row is locked only for the commit).
     expected = ["INSERT INTO comments", "INSERT INTO comment_clusters", "UPDATE comments SET cluster_id=",
-                "INSERT INTO comment_cluster_bands", "INSERT INTO outbox_messages"]
+                "INSERT INTO comment_cluster_bands", "INSERT INTO outbox_messages", "INSERT INTO feedback_tallies"]
     assert len(durable) == 1 and len(durable[0]) == len(expected), durable
     assert all(s.startswith(e) for s, e in zip(durable[0], expected)), durable
     if limits:
         # The counter hit is its own (short, not fsynced) transaction, before the view runs.
         assert later_tx[0][0].startswith("INSERT INTO rate_limits") and len(later_tx) == 2
         # + PRAGMA synchronous=NORMAL/FULL around it on SQLite, SET LOCAL synchronous_commit on PG.
-        assert len(later) == (10 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 9), \
+        assert len(later) == (11 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 10), \
             "\n".join(later)
     else:
         assert later_tx == durable
-        # The clause with its consultation (one SELECT), the cluster candidates, 5 writes. No
+        # The clause with its consultation (one SELECT), the cluster candidates, 6 writes. No
         # replay look-up (the token's unique index finds a replay) and no SELECT of the month's
         # IP-hash key (known to the process once read).
-        assert len(later) == 7, "\n".join(later)
+        assert len(later) == 8, "\n".join(later)
     # No SELECT of the row just written (the receipt redirect knows its code) and no look-up of a
     # receipt mail that cannot exist yet.
     assert not any(s.lstrip().startswith("SELECT outbox_messages") for s in later)

@@ -17,7 +17,8 @@ audit entries per group of members with the same old→new (a campaign's members
 theirs; past GROUPS groups the rest go in one executemany). The statements grow with the chunks,
 not the members. The stored approved counts, which the ORM hook would keep, get the differences
 once at the end (comments/counts.py add_to_counts: one UPDATE per clause touched and one for the
-consultation), and the page-cache version is bumped once when anything changed
+consultation), so do the published feedback's tallies (feedback/tallies.py add_to_tallies: one
+upsert per key that changed, at commit), and the page-cache version is bumped once when anything changed
 (pagecache/version.py). No mail is sent on this path, as on the per-comment one. The caller
 commits: the cluster is one transaction.
 
@@ -37,6 +38,7 @@ from ..audit.services import diff, encode_changes, entry_values
 from ..comments.counts import add_to_counts
 from ..comments.models import Comment, CommentStatus
 from ..extensions import db
+from ..feedback.models import UNDECIDED
 from ..moderation.models import Decision, RejectionReason
 from ..moderation.services import action_state
 from ..pagecache.version import bump_once
@@ -55,7 +57,8 @@ PENDING = CommentStatus.PENDING.value
 def _members(cluster_id: int, after: int, undecided_only: bool):
     query = (
         select(Comment.id, Comment.receipt_code, Comment.status, Comment.rejection_reason, Comment.rejection_note,
-               Comment.consultation_id, Comment.clause_id, Decision.id.label("decision_id"), Decision.outcome,
+               Comment.consultation_id, Comment.clause_id, Comment.round_number, Decision.id.label("decision_id"),
+               Decision.outcome,
                Decision.response)
         .outerjoin(Decision, Decision.comment_id == Comment.id)
         .where(Comment.cluster_id == cluster_id, Comment.id > after)
@@ -75,6 +78,7 @@ class _Writer:
         self.decided = {"outcome": act.outcome, "response": act.response}
         self.clause_delta: Counter = Counter()
         self.consultation_delta: Counter = Counter()
+        self.tally_delta: Counter = Counter()
         self.touched: set[int] = set()
         self.changes: dict[tuple, dict] = {}
 
@@ -85,6 +89,15 @@ class _Writer:
             self.consultation_delta[row.consultation_id] += sign
             if row.clause_id is not None:
                 self.clause_delta[row.clause_id] += sign
+
+    def _tally(self, row, status: str, outcome: str | None) -> None:
+        """The member moves from its tally (feedback/tallies.py) to that of its new status and outcome."""
+        place = (row.consultation_id, row.clause_id, row.round_number)
+        old = (*place, row.status, row.outcome or UNDECIDED)
+        new = (*place, status, outcome or UNDECIDED)
+        if old != new:
+            self.tally_delta[old] -= 1
+            self.tally_delta[new] += 1
 
     def _changes(self, kind: str, old: tuple | None) -> dict:
         """old→new of a member's moderation state or decision, worked out once per distinct old."""
@@ -108,21 +121,25 @@ class _Writer:
         new_decisions: list[int] = []  # members
         changed_decisions: list[int] = []  # decision ids
         for row in rows:
+            status, outcome = row.status, row.outcome
             # As apply_to_rest: a late member someone already moderated keeps its status.
             if self.state and not (self.rest and row.status != PENDING):
                 old = (row.status, row.rejection_reason, row.rejection_note)
                 if self._changes("moderation", old):
                     moderation.setdefault(old, []).append(row.id)
-                    if row.status != self.state["status"]:
+                    status = self.state["status"]
+                    if row.status != status:
                         self._count(row)
             if act.outcome:
                 old = None if row.decision_id is None else (row.outcome, row.response)
                 if self._changes("decision", old):
                     decision.setdefault(old, []).append(row.id)
+                    outcome = act.outcome
                     if old is None:
                         new_decisions.append(row.id)
                     else:
                         changed_decisions.append(row.decision_id)
+            self._tally(row, status, outcome)
         moderated = [member for members in moderation.values() for member in members]
         self.result.members += len(rows)
         self.result.moderated += len(moderated)
@@ -181,6 +198,10 @@ class _Writer:
     def finish(self) -> None:
         session = db.session
         add_to_counts(session, self.clause_delta, self.consultation_delta)
+        # Imported here: feedback/tallies.py imports the moderation package, whose views import this module.
+        from ..feedback.tallies import add_to_tallies
+
+        add_to_tallies(session, self.tally_delta)
         # Loaded members and decisions (a page's first comment, say) re-read what was written.
         for instance in list(session.identity_map.values()):
             if isinstance(instance, Decision) or (

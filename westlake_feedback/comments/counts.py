@@ -5,7 +5,8 @@ auto-approval, offline intake entered as approved) goes through the ORM; a sessi
 difference to `clauses.approved_count` and `consultations.approved_count` in the same flush, so
 in the same transaction. Increments (`count = count + d`) stay right under concurrent moderators.
 A Core UPDATE of comments.status bypasses the hook: pass the differences it makes to
-`add_to_counts()` (clusters/bulk.py does), or call `recount_all()` after one (a bulk load).
+`add_to_counts()` (clusters/bulk.py does), or call `recount_all()` after one (a bulk load);
+`flask counts recount` runs it on a live database and says what was wrong.
 """
 from __future__ import annotations
 
@@ -121,8 +122,30 @@ def recount_statements() -> list:
             update(consultations).values(approved_count=per_consultation, updated_at=consultations.c.updated_at)]
 
 
-def recount_all() -> None:
-    """Recount every stored count in the current transaction (after bulk Core changes)."""
+def wrong_counts() -> dict[str, int]:
+    """How many clauses and consultations store a count their comments do not give."""
+    approved = Comment.status == APPROVED
+    per_clause = (select(func.count()).select_from(Comment).where(Comment.clause_id == Clause.id, approved)
+                  .scalar_subquery())
+    per_consultation = (select(func.count()).select_from(Comment)
+                        .where(Comment.consultation_id == Consultation.id, approved).scalar_subquery())
+    return {
+        "clauses": db.session.scalar(select(func.count()).select_from(Clause).where(Clause.approved_count != per_clause)),
+        "consultations": db.session.scalar(select(func.count()).select_from(Consultation)
+                                           .where(Consultation.approved_count != per_consultation)),
+    }
+
+
+def recount_all() -> dict[str, int]:
+    """Recount every stored count in the current transaction (after bulk Core changes): the
+    approved counts and the published feedback's tallies (feedback/tallies.py). Returns how many
+    were wrong: {"clauses": n, "consultations": n, "feedback tallies": keys}."""
+    from ..feedback.tallies import recount  # the feedback package imports this one's
+
+    db.session.flush()
+    wrong = wrong_counts()
     for statement in recount_statements():
         db.session.execute(statement)
+    wrong["feedback tallies"] = recount(db.session)
     db.session.expire_all()
+    return wrong

@@ -127,10 +127,13 @@ class Comment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
-    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="SET NULL"))
+    # active_history: the value before a change is known even when it was not loaded (expired by
+    # a commit), for the stored counts and tallies (comments/counts.py, feedback/tallies.py).
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"),
+                                                 active_history=True)
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clauses.id", ondelete="SET NULL"), active_history=True)
     # The round (ConsultationRound.number) the comment was made on: its clause is of that round.
-    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1", active_history=True)
     stance: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(100))
@@ -144,7 +147,7 @@ class Comment(db.Model):
     publish_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20), default=Channel.WEB.value)
     receipt_code: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(20), default=CommentStatus.PENDING.value, active_history=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     ip_hash: Mapped[str | None] = mapped_column(String(64))  # see privacy/iphash.py
     # The interface language the commenter wrote in (a Babel locale from LANGUAGES): their mail

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("feedback", __name__)
 
+from . import tallies  # noqa: E402,F401  (registers the session hooks keeping the stored tallies)
 from . import views  # noqa: E402,F401

@@ -1,8 +1,9 @@
 """The published feedback as the public pages, the admin preview and the API read it, at a cost
 that does not grow with the number of comments:
 
-- the summary (`build_report`): opinions received per clause and how they were answered, from one
-  aggregate query (GROUP BY clause, outcome, status) and the clauses; no comment is loaded;
+- the summary (`build_report`): opinions received per clause and how they were answered, from the
+  stored tallies (tallies.py: a few rows per clause, kept by every change) and the clauses; no
+  comment is read, let alone counted;
 - the entries of one clause (`clause_feedback_page`) or of the consultation (`entries_query`): a
   page of public comments with their decisions, read along an index, by keyset (`after=`, the
   position of the last entry shown) or by page number.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ..comments.models import Comment, CommentStatus
@@ -28,8 +29,8 @@ from ..comments.paging import parse_cursor
 from ..consultations.models import Clause, Consultation, ConsultationRound, RoundStatus, Section
 from ..extensions import db
 from ..moderation.models import Decision, DecisionOutcome
+from .models import UNDECIDED, FeedbackTally
 
-UNDECIDED = "undecided"
 APPROVED = CommentStatus.APPROVED.value
 SPAM = CommentStatus.SPAM.value
 ALL = object()  # entries_query's scope: every clause and the whole document
@@ -123,31 +124,36 @@ class FeedbackReport:
         return outcome_rows(self.outcomes)
 
 
-def _tally_query(consultation: Consultation) -> Select:
-    return (
-        select(Decision.outcome, Comment.status, func.count())
-        .select_from(Comment)
-        .outerjoin(Decision, Decision.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation.id, Comment.status != SPAM)
+def _tally_rows(consultation: Consultation, clause=ALL) -> Select:
+    """The stored tallies of the consultation (of one clause, or of the whole document: None) that
+    count opinions: (clause id, outcome, status, count), a row per round."""
+    query = (
+        select(FeedbackTally.clause_id, FeedbackTally.outcome, FeedbackTally.status, FeedbackTally.count)
+        .where(FeedbackTally.consultation_id == consultation.id, FeedbackTally.status != SPAM,
+               FeedbackTally.count != 0)
     )
+    if clause is ALL:
+        return query
+    return query.where(FeedbackTally.clause_id.is_(None) if clause is None else FeedbackTally.clause_id == clause.id)
 
 
 def clause_tallies(consultation: Consultation) -> dict[int | None, Tally]:
-    """Per clause id (None: the whole document), in one aggregate query."""
+    """Per clause id (None: the whole document), in one query of the stored tallies."""
     tallies: dict[int | None, Tally] = {}
-    rows = db.session.execute(_tally_query(consultation).add_columns(Comment.clause_id)
-                              .group_by(Comment.clause_id, Decision.outcome, Comment.status))
-    for outcome, status, count, clause_id in rows:
-        tallies.setdefault(clause_id, Tally()).add(outcome, status, count)
+    for clause_id, outcome, status, count in db.session.execute(_tally_rows(consultation)):
+        tallies.setdefault(clause_id, Tally()).add(_decided(outcome), status, count)
     return tallies
 
 
 def clause_tally(consultation: Consultation, clause: Clause | None) -> Tally:
     tally = Tally()
-    query = _tally_query(consultation).where(_on(consultation, clause)).group_by(Decision.outcome, Comment.status)
-    for outcome, status, count in db.session.execute(query):
-        tally.add(outcome, status, count)
+    for _clause_id, outcome, status, count in db.session.execute(_tally_rows(consultation, clause)):
+        tally.add(_decided(outcome), status, count)
     return tally
+
+
+def _decided(outcome: str) -> str | None:
+    return None if outcome == UNDECIDED else outcome
 
 
 def _on(consultation: Consultation, clause: Clause | None):
@@ -297,15 +303,8 @@ class FeedbackSummary:
 
 
 def feedback_summary(consultation: Consultation) -> FeedbackSummary:
-    """The notice's summary in one aggregate query, without loading the comments themselves."""
-    rows = db.session.execute(
-        select(Decision.outcome, func.count())
-        .select_from(Comment)
-        .outerjoin(Decision, Decision.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation.id, Comment.status != SPAM)
-        .group_by(Decision.outcome)
-    )
+    """The notice's summary from the stored tallies, in one query."""
     outcomes = empty_outcomes()
-    for outcome, count in rows:
-        outcomes[outcome or UNDECIDED] = outcomes.get(outcome or UNDECIDED, 0) + count
+    for _clause_id, outcome, _status, count in db.session.execute(_tally_rows(consultation)):
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
     return FeedbackSummary(received=sum(outcomes.values()), outcomes=outcomes)

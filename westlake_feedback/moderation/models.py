@@ -57,8 +57,10 @@ class Decision(db.Model):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(20))
+    # active_history: the value before a change is known even when not loaded (feedback/tallies.py).
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True,
+                                            active_history=True)
+    outcome: Mapped[str] = mapped_column(String(20), active_history=True)
     response: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
