@@ -1,6 +1,7 @@
 """Submitting comments and the queries over them."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -136,9 +137,10 @@ def _UNSET_COLUMNS() -> tuple[str, ...]:  # noqa: N802 - a constant, made on fir
 
 def _insert(comment: Comment, *, by_core: bool) -> Comment:
     """INSERT the comment and return it, persistent, with its id. A pending comment on a
-    consultation without published feedback changes no count and no public page, so the ORM's
-    unit of work (and the hooks that keep counts and the page-cache version) has nothing to do for
-    it: one Core INSERT ... RETURNING id, and the object joins the session as already stored.
+    consultation without published feedback changes no approved count and no public page, so the
+    ORM's unit of work (and the hooks that keep counts and the page-cache version) has nothing to
+    do for it: one Core INSERT ... RETURNING id, the object joins the session as already stored,
+    and its one feedback tally (pending, undecided) is added as Core statements add theirs.
     Anything else (auto-approved, spam) goes through the ORM flush and its hooks."""
     if not by_core:
         db.session.add(comment)
@@ -146,9 +148,13 @@ def _insert(comment: Comment, *, by_core: bool) -> Comment:
         return comment
     table = Comment.__table__
     values = {column.key: getattr(comment, column.key) for column in table.columns if column.key != "id"}
+    from ..feedback.tallies import UNDECIDED, add_to_tallies  # feedback imports comments' views
+
     comment.id = db.session.execute(_insert_returning_id(), values).scalar_one()
     make_transient_to_detached(comment)
     db.session.add(comment)
+    add_to_tallies(db.session, Counter({
+        (comment.consultation_id, comment.clause_id, comment.round_number, comment.status, UNDECIDED): 1}))
     return comment
 
 

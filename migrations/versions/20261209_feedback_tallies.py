@@ -4,8 +4,8 @@ The feedback summary read them with a GROUP BY over every comment and its decisi
 these rows, kept by westlake_feedback/feedback/tallies.py in the transaction of every change.
 Back-filled here with that GROUP BY (`flask counts recount` does the same on a live database).
 
-Revision ID: 20261207_feedback_tallies
-Revises: 20261206_feedback_index
+Revision ID: 20261209_feedback_tallies
+Revises: 20261208_search_grams_table
 Create Date: 2026-12-07 00:00:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "20261207_feedback_tallies"
-down_revision = "20261206_feedback_index"
+revision = "20261209_feedback_tallies"
+down_revision = "20261208_search_grams_table"
 branch_labels = None
 depends_on = None
 
