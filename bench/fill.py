@@ -128,6 +128,17 @@ def analyze(app) -> None:
                 connection.exec_driver_sql("ANALYZE")
 
 
+def withdraw_feedback(app, slug: str = SLUG) -> None:
+    """The consultation's feedback unpublished again (through the ORM, so the page-cache version
+    moves): intake is measured as it happens, in an open window before any feedback is published.
+    With feedback published, every new comment changes a public page (its counts) and so the
+    cached clause page each commenter GETs."""
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+        consultation.feedback_published_at = None
+        db.session.commit()
+
+
 def publish_feedback(app, slug: str = SLUG, clause_number: int = CLAUSE) -> None:
     """Every other comment on the clause gets a decision (one INSERT ... SELECT), the clause an
     answer, and the consultation its published feedback (the window is not checked: the demo

@@ -73,6 +73,7 @@ def measure_size(app, url, workdir, size, config, log) -> list[str]:
                              f"{result.p50_ms:.1f}", f"{result.p99_ms:.1f}",
                              f"{100 * result.requests_per_s / hello.requests_per_s:.1f}%", queries[name],
                              f"{bad} non-2xx/errors" if bad else ""))
+        fill.withdraw_feedback(app)  # intake happens before the feedback is published
         posted = load.post_comments(base, fill.SLUG, config["post_clause"], config["clients"], config["post_duration"])
         crowd = load.surge(base, fill.SLUG, config["post_clause"], config["surge_clients"], config["post_duration"])
     say(f"comment POST: {posted.comments_per_s:.1f}/s, {posted.errors} errors {posted.error_kinds or ''}")
