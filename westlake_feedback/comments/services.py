@@ -122,17 +122,11 @@ def _new_web_comment(consultation: Consultation, clause: Clause | None, data: Co
         submission_token=data.token,
         locale=locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
     )
-    for column in _UNSET_COLUMNS():
-        setattr(comment, column, None)
+    given = vars(comment)
+    for column in Comment.__table__.columns:
+        if column.key != "id" and column.key not in given:
+            setattr(comment, column.key, None)
     return comment
-
-
-@cache
-def _UNSET_COLUMNS() -> tuple[str, ...]:  # noqa: N802 - a constant, made on first use
-    given = {"id", "consultation_id", "clause_id", "round_number", "consent_at", "channel", "receipt_code",
-             "status", "created_at", "ip_hash", "submission_token", "locale", "cluster_id",
-             *commenter_fields(CommentInput("", "", "")).keys()}
-    return tuple(c.key for c in Comment.__table__.columns if c.key not in given)
 
 
 def _insert(comment: Comment, *, by_core: bool) -> Comment:

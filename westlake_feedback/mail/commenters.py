@@ -70,9 +70,10 @@ def _receipt_comment_id(message: OutboxMessage) -> int | None:
 def render_receipts(messages: list[OutboxMessage]) -> list[OutboxMessage]:
     """Write the subject and bodies of the receipts among `messages` that have none yet, from their
     comments (one query for all of them); no commit. Returns those whose comment no longer exists."""
-    waiting = {_receipt_comment_id(m): m for m in messages if m.text_body is None and m.kind == MessageKind.RECEIPT}
-    if not waiting:
+    unwritten = [m for m in messages if m.text_body is None and m.kind == MessageKind.RECEIPT]
+    if not unwritten:
         return []
+    waiting = {_receipt_comment_id(m): m for m in unwritten}
     comments = db.session.scalars(
         select(Comment).where(Comment.id.in_([i for i in waiting if i is not None]))
         .options(joinedload(Comment.consultation), joinedload(Comment.clause))
@@ -81,7 +82,7 @@ def render_receipts(messages: list[OutboxMessage]) -> list[OutboxMessage]:
         message = waiting.pop(comment.id)
         subject, message.text_body, message.html_body = render_receipt(comment)
         message.subject = clean_subject(subject)
-    return list(waiting.values())
+    return [m for m in unwritten if m.text_body is None]
 
 
 def commenter_languages(consultation: Consultation) -> dict[str, str]:

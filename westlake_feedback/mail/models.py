@@ -73,7 +73,12 @@ class OutboxMessage(db.Model):
 
     @recipients.setter
     def recipients(self, addresses: list[str]) -> None:
-        self.recipients_json = json.dumps(list(addresses), ensure_ascii=False)
+        self.recipients_json = self.encode_recipients(addresses)
+
+    @staticmethod
+    def encode_recipients(addresses: list[str]) -> str:
+        """The stored form of the recipients column (a JSON list)."""
+        return json.dumps(list(addresses), ensure_ascii=False)
 
     @property
     def shown_subject(self) -> str:

@@ -2,7 +2,6 @@
 the event and its mail one transaction, and the worker sends it later (see sender.py)."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -71,11 +70,11 @@ def enqueue_unwritten(kind: MessageKind, address: str, *, dedupe_key: str, at: d
     """A message to one address that the worker writes before sending it (a receipt), known to be
     new (its dedupe key's unique index still guards that): one Core INSERT in the caller's
     transaction, no ORM object."""
-    (address,) = clean_recipients([address]) or [None]
-    if address is None:
+    addresses = clean_recipients([address])
+    if not addresses:
         raise ValueError("a message needs at least one recipient")
     db.session.execute(OutboxMessage.__table__.insert(), {
-        "kind": MessageKind(kind).value, "recipients": json.dumps([address], ensure_ascii=False),
+        "kind": MessageKind(kind).value, "recipients": OutboxMessage.encode_recipients(addresses),
         "subject": None, "text_body": None, "html_body": None, "dedupe_key": dedupe_key,
         "status": OutboxStatus.PENDING.value, "attempts": 0,
         "max_attempts": current_app.config["OUTBOX_MAX_ATTEMPTS"], "next_attempt_at": at,
@@ -97,13 +96,11 @@ def enqueue(
     dedupe_key: str | None = None,
     attachments: Iterable[MailAttachment] = (),
     at: datetime | None = None,
-    known_new: bool = False,
 ) -> OutboxMessage:
     """Add a message to the session (no commit). A subject and text of None: a receipt, which the
     worker renders before sending (commenters.render_receipts). With a dedupe_key already in the outbox, the
-    existing message is returned and nothing is added; `known_new` skips that look-up when the
-    caller knows the key cannot exist yet (the unique index still guards it)."""
-    if dedupe_key is not None and not known_new:
+    existing message is returned and nothing is added (a message known to be new: enqueue_unwritten)."""
+    if dedupe_key is not None:
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
