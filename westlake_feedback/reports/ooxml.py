@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from xml.sax.saxutils import escape as xml_escape
 
 
 def escape_text(text: str) -> str:
     """Text content as lxml serialises it: & < > escaped (quotes need not be, outside attributes)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_escape(text)
 
 
 def rewrite_parts(package: bytes, rewrites: dict[str, Callable[[bytes], bytes]]) -> bytes:
