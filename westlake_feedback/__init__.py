@@ -77,14 +77,6 @@ def _finish_config(app: Flask) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"timeout": 15, "factory": SerialWriteConnection},
         }
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # No server-side prepared statements: psycopg drops them all at every ROLLBACK (which
-        # ends each read-only request), so they were re-made and then cost a DEALLOCATE ALL round
-        # trip per request instead of saving a parse.
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **options, "connect_args": {"prepare_threshold": None, **options.get("connect_args", {})},
-        }
 
 
 def _instance_secret(path: Path) -> str:
@@ -130,8 +122,10 @@ def register_extensions(app: Flask) -> None:
     from .accounts.access import init_login
     from .extensions import babel, csrf, db, limiter, mail, migrate
     from .i18n import install_fast_gettext, select_locale, select_timezone
+    from .read_transactions import init_read_transactions
 
     db.init_app(app)
+    init_read_transactions(app, db)  # after db.init_app: its teardown must run first
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(

@@ -159,18 +159,6 @@ def test_receipt_page_is_one_query_outside_any_transaction(app_factory, database
     assert autocommit == [database_url.startswith("postgresql")]
 
 
-def test_no_server_side_prepared_statements_on_postgresql(app, database_url):
-    """psycopg would prepare a statement run 5 times, then drop them all at the next ROLLBACK and
-    send a DEALLOCATE ALL round trip before the next query: the app turns preparing off."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    with app.app_context():
-        with db.engine.connect() as connection:
-            for _ in range(8):
-                connection.exec_driver_sql("SELECT 1").scalar()
-            assert connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar() == 0
-
-
 @pytest.mark.parametrize("auto_approve", [False, True], ids=["pending", "auto-approved"])
 def test_a_pending_comment_is_written_without_the_unit_of_work(app_factory, auto_approve):
     """A pending comment changes no count and no public page: one Core INSERT ... RETURNING, no ORM
