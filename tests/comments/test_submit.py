@@ -230,6 +230,31 @@ def test_enum_labels_made_once_still_follow_each_language(app):
     assert Stance.value_set() == {"support", "oppose", "amend", "other"}
 
 
+def test_a_posted_comment_form_is_checked_without_making_any_choice_label(app, monkeypatch):
+    """The radio groups of a POST are checked against their enums' values; labels are made only
+    when the form is drawn (they were about 2% of a comment POST)."""
+    from werkzeug.datastructures import MultiDict
+
+    from westlake_feedback.comments.forms import CommentForm
+    from westlake_feedback.comments.models import LabelledEnum
+
+    made = []
+    label = LabelledEnum.label
+    monkeypatch.setattr(LabelledEnum, "label", property(lambda member: made.append(member) or label.fget(member)))
+    data = MultiDict({"stance": "amend", "identity_type": "company", "body": "意见", "consent": "y"})
+    with app.test_request_context("/", method="POST", data=data):
+        form = CommentForm(meta={"csrf": False})
+        form.stance.validate(form)
+        form.identity_type.validate(form)
+        assert not form.stance.errors and not form.identity_type.errors
+        assert made == []
+        form.stance.data = "maybe"
+        assert not form.stance.validate(form) and "请选择您的态度。" in form.stance.errors
+        assert made == []
+        assert "赞成" in str(form.stance())
+        assert made
+
+
 def test_a_choice_outside_the_enum_is_refused_with_our_sentence(seeded, client):
     page = client.get("/c/xihu-2023-demo/clauses/12")
     response = client.post("/c/xihu-2023-demo/clauses/12/comment",

@@ -47,12 +47,15 @@ class ChoiceRadioField(RadioField):
     def __init__(self, *args, invalid_message=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.invalid_message = invalid_message
+        # Choices given as a LabelledEnum's `choices` are checked against its values: no label is
+        # made or translated unless the field is drawn. (WTForms resolves a choices callable the
+        # first time `self.choices` is read, so the enum is taken from the argument here.)
+        owner = getattr(kwargs.get("choices"), "__self__", None)
+        self.enum = owner if isinstance(owner, type) and issubclass(owner, LabelledEnum) else None
 
     def pre_validate(self, form):
-        # Choices from a LabelledEnum are checked against its values: no label is translated.
-        owner = getattr(self.choices, "__self__", None)
-        if isinstance(owner, type) and issubclass(owner, LabelledEnum):
-            allowed = owner.value_set()
+        if self.enum is not None:
+            allowed = self.enum.value_set()
         else:
             allowed = {value for value, _label in self.iter_choices_values()}
         if self.data not in allowed:
