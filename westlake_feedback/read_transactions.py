@@ -52,7 +52,12 @@ def init_read_transactions(app, db) -> None:
             return
         if session.connection().info.get(WROTE):
             return
+        # Closing the session (next) leaves its objects loaded, detached; so must this commit:
+        # code that reads an object after its app context (tests, the worker) keeps working.
+        expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
         except SQLAlchemyError:  # the session's own close rolls it back, as without this hook
             return
+        finally:
+            session.expire_on_commit = expire

@@ -82,6 +82,15 @@ def test_uncommitted_writes_are_still_rolled_back(seeded, database_url):
         assert db.session.scalar(select(func.count()).select_from(Tag)) == 0
 
 
+def test_objects_read_in_a_context_stay_loaded_after_it(seeded, database_url):
+    """As when the session was closed with a rollback: the commit expires nothing."""
+    with transaction_ends(seeded) as ends:
+        with seeded.app_context():
+            consultations = list(db.session.scalars(select(Consultation)))
+    assert ends == (["commit"] if database_url.startswith("postgresql") else ["rollback"])
+    assert {c.slug for c in consultations} >= {"xihu-2023-demo"}
+
+
 def test_a_failed_request_is_rolled_back(seeded, database_url):
     postgresql_only(database_url)
     with transaction_ends(seeded) as ends:
