@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -106,13 +106,16 @@ def clause_responses(consultation: Consultation) -> Select:
 
 def clause_overview(consultation: Consultation) -> Select:
     """Rows of (Clause, opinions, decided, has_summary_response) for every clause, in draft order;
-    opinions leave spam out, as the report does. One query."""
+    opinions leave spam out, as the report does. One query, over the stored tallies (a few rows per
+    clause) rather than the comments, so it costs the same at 100 comments as at 100,000."""
+    from ..feedback.models import UNDECIDED, FeedbackTally
+
     counted = (
-        select(Comment.clause_id, func.count(Comment.id).label("opinions"), func.count(Decision.id).label("decided"))
-        .outerjoin(Decision, Decision.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation.id, Comment.status.in_(REPORTED_STATUSES),
-               Comment.clause_id.is_not(None))
-        .group_by(Comment.clause_id)
+        select(FeedbackTally.clause_id, func.sum(FeedbackTally.count).label("opinions"),
+               func.sum(case((FeedbackTally.outcome != UNDECIDED, FeedbackTally.count), else_=0)).label("decided"))
+        .where(FeedbackTally.consultation_id == consultation.id, FeedbackTally.status.in_(REPORTED_STATUSES),
+               FeedbackTally.clause_id.is_not(None))
+        .group_by(FeedbackTally.clause_id)
         .subquery()
     )
     return (
