@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, func, select, text, update
 
-from helpers import seed
+from helpers import STAFF_EMAILS, login, seed
 from westlake_feedback.consultations.models import Consultation
 from westlake_feedback.extensions import db
 from westlake_feedback.tags.models import Tag
@@ -50,8 +50,6 @@ def test_prepared_statements_outlive_read_only_requests(app_factory, staff, data
     postgresql_only(database_url)
     app = app_factory()
     seed(app)
-    from helpers import STAFF_EMAILS, login
-
     client = app.test_client()
     assert login(client, STAFF_EMAILS["moderator"]).status_code == 302
     for _ in range(7):

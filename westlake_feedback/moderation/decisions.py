@@ -14,6 +14,7 @@ from ..comments.forms import normalise_text
 from ..comments.models import Comment, CommentStatus
 from ..consultations.models import Clause, Consultation
 from ..extensions import db
+from ..feedback.models import UNDECIDED, FeedbackTally
 from ..timeutil import now_utc
 from .models import ClauseResponse, Decision, DecisionOutcome
 from .services import ModerationError
@@ -108,8 +109,6 @@ def clause_overview(consultation: Consultation) -> Select:
     """Rows of (Clause, opinions, decided, has_summary_response) for every clause, in draft order;
     opinions leave spam out, as the report does. One query, over the stored tallies (a few rows per
     clause) rather than the comments, so it costs the same at 100 comments as at 100,000."""
-    from ..feedback.models import UNDECIDED, FeedbackTally
-
     counted = (
         select(FeedbackTally.clause_id, func.sum(FeedbackTally.count).label("opinions"),
                func.sum(case((FeedbackTally.outcome != UNDECIDED, FeedbackTally.count), else_=0)).label("decided"))
