@@ -92,10 +92,38 @@ class ClusterPlan:
     sketch: Sketch
     matches: set[int]
     grows_by: int = 1  # the comment, and the members of clusters merged into the target
+    locked: bool = False  # lock_for_merge has run in this transaction
 
     @property
     def target(self) -> int | None:
         return min(self.matches) if self.matches else None
+
+    @property
+    def merges(self) -> bool:
+        return len(self.matches) > 1
+
+
+class ClusterChanged(Exception):
+    """A cluster the plan matched was merged into another after the plan was made: plan again."""
+
+
+def lock_for_merge(plan: ClusterPlan) -> None:
+    """Before a comment that merges clusters writes anything: lock every cluster it matched, lowest
+    id first (FOR UPDATE; SQLite serialises writers anyway). Two copies of a campaign that bridge
+    overlapping clusters then take them in one order and the second waits for the first, where
+    without it each held rows the other needed (the comments it moved, the cluster row its new
+    comment refers to) and PostgreSQL killed one with a deadlock. A cluster gone by the time its
+    lock is granted was merged away by the first: ClusterChanged, and the caller plans again."""
+    if not plan.merges or plan.locked:
+        return
+    wanted = sorted(plan.matches)
+    locked = db.session.scalars(
+        select(CommentCluster.id).where(CommentCluster.id.in_(wanted)).order_by(CommentCluster.id)
+        .with_for_update()
+    ).all()
+    if list(locked) != wanted:
+        raise ClusterChanged(sorted(set(wanted) - set(locked)))
+    plan.locked = True
 
 
 def plan_cluster(consultation_id: int, body: str) -> ClusterPlan:
@@ -136,6 +164,7 @@ def join_cluster(comment: Comment, plan: ClusterPlan | None = None) -> ClusterPl
     A comment POST runs that last, just before its commit: in a campaign every copy adds to the
     same cluster row, and on PostgreSQL that row stays locked from its UPDATE to the commit."""
     plan = plan or plan_cluster(comment.consultation_id, comment.body)
+    lock_for_merge(plan)  # unless the caller did, before its INSERT
     target, comments = plan.target, Comment.__table__
     if target is None:
         db.session.execute(CommentCluster.__table__.insert().values(

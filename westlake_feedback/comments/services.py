@@ -8,11 +8,12 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Select, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..clusters.services import count_into_cluster, join_cluster, plan_cluster
+from ..clusters.services import ClusterChanged, count_into_cluster, join_cluster, lock_for_merge, plan_cluster
+from ..db_errors import is_retryable
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
@@ -86,6 +87,7 @@ def submit_comment(
         comment.cluster_id = cluster.target
         code = comment.receipt_code
         try:
+            lock_for_merge(cluster)  # before the INSERT, whose reference to the target locks it too
             comment = _insert(comment, by_core=quiet)
             join_cluster(comment, cluster)
             # Same transaction: no comment without its receipt, nor the reverse (the worker writes its text).
@@ -98,11 +100,19 @@ def submit_comment(
             if existing is not None:  # a concurrent double submit won the race
                 return existing
             continue  # otherwise a receipt-code collision: draw again
+        except ClusterChanged:
+            db.session.rollback()  # a concurrent comment merged the clusters this one matched
+            continue
+        except OperationalError as error:
+            if not is_retryable(error):
+                raise
+            db.session.rollback()  # PostgreSQL chose this transaction as a deadlock's victim
+            continue
         # The commit expired the object; the receipt page's redirect needs only its code, which
         # is known: no SELECT to reload the row just written.
         set_committed_value(comment, "receipt_code", code)
         return comment
-    raise RuntimeError("could not allocate a receipt code")
+    raise RuntimeError("could not store the comment in five attempts")
 
 
 def _new_web_comment(consultation: Consultation, clause: Clause | None, data: CommentInput, at: datetime,

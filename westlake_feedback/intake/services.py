@@ -14,13 +14,14 @@ from enum import Enum
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..accounts.models import User
 from ..audit.services import record
 from ..comments.models import Channel, Comment, CommentStatus
 from ..comments.receipts import new_receipt_code
-from ..clusters.services import assign_cluster
+from ..clusters.services import ClusterChanged, assign_cluster
+from ..db_errors import is_retryable
 from ..comments.services import commenter_fields, find_by_token
 from ..consultations.models import Consultation, ConsultationStatus
 from ..consultations.services import clause_by_number
@@ -161,7 +162,13 @@ def record_offline_comment(
                         discard(stored_name)
                     return existing
                 # otherwise a receipt-code collision: draw again
-        raise RuntimeError("could not allocate a receipt code")
+            except ClusterChanged:
+                db.session.rollback()  # a concurrent comment merged the clusters this one matched
+            except OperationalError as error:
+                if not is_retryable(error):
+                    raise
+                db.session.rollback()  # a deadlock's victim on PostgreSQL: nothing was written
+        raise RuntimeError("could not store the comment in five attempts")
     except BaseException:
         if stored_name:
             discard(stored_name)
