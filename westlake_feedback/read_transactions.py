@@ -11,8 +11,8 @@ read would throw away the prepared statements of its connection.
 A transaction that ran nothing but SELECTs has nothing to undo: COMMIT and ROLLBACK end it alike
 and cost the same round trip. This teardown runs before Flask-SQLAlchemy's and commits only such
 a transaction: no error, no object added, changed or deleted in the session, no tally waiting
-for the commit, and no statement other than a SELECT on its connection. Anything else is left to
-the rollback as before. SQLite keeps the rollback: it has no server-side statements to keep.
+for the commit, and no statement other than a SELECT (or a SET LOCAL) on its connection.
+Anything else is left to the rollback as before. SQLite keeps the rollback: it has no server-side statements to keep.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 WROTE = "westlake_wrote"  # in Connection.info: a statement other than a SELECT ran since BEGIN
+# Statements after which COMMIT and ROLLBACK leave the same: a SET LOCAL ends with the transaction.
+READS = ("SELECT", "SET LOCAL ")
 
 
 @event.listens_for(Engine, "begin")
@@ -30,7 +32,7 @@ def _transaction_began(connection) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-    if connection.dialect.name == "postgresql" and not statement.lstrip()[:6].upper() == "SELECT":
+    if connection.dialect.name == "postgresql" and not statement.lstrip().upper().startswith(READS):
         connection.info[WROTE] = True
 
 

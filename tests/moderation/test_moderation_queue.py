@@ -118,6 +118,21 @@ def test_sort_orders(seeded, staff, login_as, app):
     assert order(f"{QUEUE}?sort=clause") == ["三", "二", "一"]  # whole draft first, then clause order
 
 
+def test_clause_order_across_pages(seeded, staff, login_as, app, monkeypatch):
+    """Sorted by clause, each page is read as sorted ids first, then their rows: the pages still
+    follow one another in clause order, the same clause's comments oldest first."""
+    from westlake_feedback.moderation import queue
+
+    start = datetime(2023, 3, 16, 2, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        for n, clause in enumerate([9, None, 2, 9, 2, None, 40]):
+            make_comment("xihu-2023", clause, body=f"{n}:第{clause}条", created_at=start + timedelta(minutes=n))
+    monkeypatch.setattr(queue, "PER_PAGE", 3)
+    client = login_as("moderator")
+    pages = [[row[0] for row in listed(client, f"{QUEUE}?sort=clause&page={page}")] for page in (1, 2, 3)]
+    assert pages == [["1", "5", "2"], ["4", "0", "3"], ["6"]]  # whole draft, clause 2, 9, 40
+
+
 def test_sixty_comments_make_two_pages(seeded, staff, login_as, app):
     start = datetime(2023, 3, 16, 2, 0, tzinfo=timezone.utc)
     with app.app_context():

@@ -59,6 +59,27 @@ def test_prepared_statements_outlive_read_only_requests(app_factory, staff, data
     assert prepared > 0
 
 
+def test_the_queue_is_planned_for_each_request_s_values(app_factory, staff, database_url):
+    """The queue's page and its counts (the statements with a LIMIT) are planned for the values of
+    each request (status, page, search), never with the one generic plan PostgreSQL otherwise
+    settles on after five runs. (The menu's pending counts, always for the same value, may be.)"""
+    postgresql_only(database_url)
+    app = app_factory()
+    seed(app)
+    client = app.test_client()
+    assert login(client, STAFF_EMAILS["moderator"]).status_code == 302
+    for round_ in range(4):
+        for status in ("pending", "approved", "rejected"):
+            assert client.get(f"{STAFF_QUEUE}?status={status}&page={round_ + 1}").status_code == 200
+    with app.app_context():
+        plans = db.session.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM comments%LIMIT%'"
+        )).all()
+    assert plans, "the queue's statements were prepared"
+    assert all(generic == 0 for generic, _custom in plans), plans
+    assert max(custom for _generic, custom in plans) >= 6
+
+
 def test_uncommitted_writes_are_still_rolled_back(seeded, database_url):
     """The teardown commits only a transaction that ran nothing but SELECTs."""
     with seeded.app_context():

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from ..clusters.models import CommentCluster
@@ -202,10 +202,22 @@ def count_cap(f: QueueFilters) -> int:
     return SEARCH_COUNT_CAP if f.q else COUNT_CAP
 
 
+# The queue's statements differ in their values far more than in their text (a status, a clause,
+# an offset, a search): a plan made for one set of values is wrong for the next. psycopg prepares a
+# statement after 5 runs, and PostgreSQL then soon keeps one generic plan for all values; at
+# 100,000 comments that made the pending filter 125 instead of 55 ms and page 40 oldest-first 135
+# instead of 46. This transaction's statements are planned for their own values (public pages and
+# comment intake keep their prepared plans: their statements differ only by key).
+CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 def status_counts(consultation: Consultation, f: QueueFilters) -> dict[str, int]:
     """Comments per status under every filter except the status one, each counted up to
     count_cap + 1 (shown as "10,000+"): one statement, each count bounded by an index range. A
-    search reads its candidates from the index once (a materialized CTE) for all four."""
+    search reads its candidates from the index once (a materialized CTE) for all four. The first
+    of the queue's statements: on PostgreSQL it first asks for plans made for this request's values."""
+    if _dialect() == "postgresql":
+        db.session.execute(CUSTOM_PLANS)
     cap = count_cap(f)
     search_ids = None
     if f.q:
@@ -258,9 +270,15 @@ class QueuePage:
 
 
 def queue_page(consultation: Consultation, f: QueueFilters, page: int, counts: dict[str, int]) -> QueuePage:
-    query = (queue_query(consultation, f, joined=False).options(selectinload(Comment.decision))
-             .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
-    rows = list(db.session.scalars(query))
+    query = queue_query(consultation, f, joined=False).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    if f.sort == "clause":
+        # No index gives the clauses' order: every comment matching the filters is sorted. Sort
+        # their ids and sort keys only, then read the page's rows (at 100,000 comments on
+        # PostgreSQL 44 instead of 74 ms: the sort no longer carries every column of every row).
+        page_ids = query.with_only_columns(Comment.id, Clause.position, Comment.created_at).subquery()
+        query = (select(Comment).join(page_ids, page_ids.c.id == Comment.id)
+                 .order_by(page_ids.c.position.asc().nulls_first(), page_ids.c.created_at.asc(), Comment.id.asc()))
+    rows = list(db.session.scalars(query.options(selectinload(Comment.decision))))
     items = rows[:PER_PAGE]
     total = counts[f.status] if f.status else sum(counts.values())
     from ..clusters.staff import row_clusters
