@@ -44,14 +44,21 @@ def test_a_staff_page_that_only_reads_commits_instead_of_rolling_back(seeded, lo
     assert ends == ["commit"]
 
 
-def test_prepared_statements_outlive_read_only_requests(app_factory, staff, database_url):
-    """psycopg prepares a statement once it has run five times on a connection and forgets all of
-    them at a ROLLBACK: with the requests ending in ROLLBACK the count below is 0."""
-    postgresql_only(database_url)
+def own_app_signed_in(app_factory):
+    """An app of the test's own (its pool's connections, and their prepared statements, are new)
+    and a moderator signed in to it."""
     app = app_factory()
     seed(app)
     client = app.test_client()
     assert login(client, STAFF_EMAILS["moderator"]).status_code == 302
+    return app, client
+
+
+def test_prepared_statements_outlive_read_only_requests(app_factory, staff, database_url):
+    """psycopg prepares a statement once it has run five times on a connection and forgets all of
+    them at a ROLLBACK: with the requests ending in ROLLBACK the count below is 0."""
+    postgresql_only(database_url)
+    app, client = own_app_signed_in(app_factory)
     for _ in range(7):
         assert client.get(STAFF_QUEUE).status_code == 200
     with app.app_context():
@@ -64,10 +71,7 @@ def test_the_queue_is_planned_for_each_request_s_values(app_factory, staff, data
     each request (status, page, search), never with the one generic plan PostgreSQL otherwise
     settles on after five runs. (The menu's pending counts, always for the same value, may be.)"""
     postgresql_only(database_url)
-    app = app_factory()
-    seed(app)
-    client = app.test_client()
-    assert login(client, STAFF_EMAILS["moderator"]).status_code == 302
+    app, client = own_app_signed_in(app_factory)
     for round_ in range(4):
         for status in ("pending", "approved", "rejected"):
             assert client.get(f"{STAFF_QUEUE}?status={status}&page={round_ + 1}").status_code == 200
