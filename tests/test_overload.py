@@ -164,3 +164,101 @@ def test_beyond_the_waiters_a_request_is_turned_away_without_waiting(app_factory
 
 def test_the_waiters_default_to_four_times_the_slots(app_factory):
     assert app_factory(MAX_IN_FLIGHT=3).extensions["in_flight_limit"].max_waiting == 12
+
+
+def test_a_freed_slot_goes_to_a_comment_post_before_an_earlier_page_request(app_factory):
+    """Under a surge, a request that finishes a visit (the comment POST, its receipt page) takes
+    the next free slot ahead of a page request that began waiting first: shedding it would throw
+    away a form already served and make the visitor start over."""
+    import threading
+
+    app = app_factory(MAX_IN_FLIGHT=1, IN_FLIGHT_WAIT=30, MAX_WAITING=8)
+    seed(app)
+    gate = app.extensions["in_flight_limit"]
+    client = app.test_client()
+    page = client.get(CLAUSE).get_data(as_text=True)
+    data = {**form_tokens(page), **valid_comment()}
+    served: list[str] = []
+    all_slots_taken(gate)
+
+    def wait_for(count: int) -> None:
+        for _ in range(1000):
+            if gate.waiting == count:
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError(f"{gate.waiting} waiting, not {count}")
+
+    def page_request():
+        response = app.test_client().get(CLAUSE)
+        served.append(f"page {response.status_code}")
+        response.close()
+
+    def comment_post():
+        response = client.post(f"{CLAUSE}/comment", data=data)
+        served.append(f"post {response.status_code}")
+        response.close()
+
+    first, second = threading.Thread(target=page_request), threading.Thread(target=comment_post)
+    try:
+        first.start()
+        wait_for(1)
+        second.start()
+        wait_for(2)
+        assert gate._semaphore.urgent_waiting == 1
+    finally:
+        free_slots(gate)
+        first.join(20)
+        second.join(20)
+    assert served == ["post 303", "page 200"]
+
+
+def test_a_quarter_of_the_waiting_places_is_kept_for_finishing_requests(app_factory):
+    app = app_factory(MAX_IN_FLIGHT=1, IN_FLIGHT_WAIT=5, MAX_WAITING=4)
+    gate = app.extensions["in_flight_limit"]
+    assert gate.reserved_waiting == 1
+    all_slots_taken(gate)
+    try:
+        gate.waiting = 3  # three requests already wait
+        assert not gate._take_slot(urgent=False)  # a page request is turned away at once
+        assert gate.shed == 0
+        gate.waiting = 4
+        assert not gate._take_slot(urgent=True)  # every place taken: a POST too
+    finally:
+        gate.waiting = 0
+        free_slots(gate)
+
+
+def test_the_busy_page_of_a_get_is_rendered_once_and_never_shows_a_visitor_s_flash(gated):
+    """In a surge most of what is turned away is page requests: their busy page is rendered once
+    per path and language and kept; so it carries nothing of one visitor's session."""
+    from flask import template_rendered
+
+    app, gate = gated
+    visitor = app.test_client()
+    page = visitor.get(CLAUSE).get_data(as_text=True)
+    posted = visitor.post(f"{CLAUSE}/comment", data={**form_tokens(page), **valid_comment()})
+    assert posted.status_code == 303  # a success message now waits in this visitor's session
+    posted.close()
+    rendered = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, app)
+    all_slots_taken(gate)
+    try:
+        pages = [client.get(CLAUSE) for client in (visitor, app.test_client(), visitor)]
+        english = app.test_client()
+        english.set_cookie("lang", "en")
+        in_english = english.get(CLAUSE)
+    finally:
+        free_slots(gate)
+        template_rendered.disconnect(note, app)
+    assert [p.status_code for p in pages] == [503, 503, 503] and in_english.status_code == 503
+    assert rendered == ["errors/busy.html", "errors/busy.html"]  # Chinese once, English once
+    assert all(p.get_data() == pages[0].get_data() for p in pages)
+    assert "您的意见已提交成功" not in pages[0].get_data(as_text=True)
+    assert "Retry-After" in in_english.headers and "网站繁忙" not in in_english.get_data(as_text=True)
+    assert "Content-Security-Policy" in pages[1].headers
+    receipt = visitor.get(posted.headers["Location"]).get_data(as_text=True)
+    assert "您的意见已提交成功" in receipt  # still waiting for the next real page
