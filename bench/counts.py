@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -58,11 +59,18 @@ def staff_client(app, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD):
 
 
 def query_count(app, client, path: str) -> int:
-    client.get(path)  # warm: the first request may load settings or compile templates
-    with counting(app) as statements:
-        response = client.get(path)
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {path}: {response.status_code}")
+    """Statements of a warm request. Public pages are cached per minute (pagecache.page_key): a
+    minute that turns between the warm request and the counted one makes a miss, so that pair
+    is measured again."""
+    for _attempt in range(3):
+        minute = int(time.time() // 60)
+        client.get(path)  # warm: the first request may load settings, compile templates, fill the cache
+        with counting(app) as statements:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code}")
+        if int(time.time() // 60) == minute:
+            break
     return len(statements)
 
 

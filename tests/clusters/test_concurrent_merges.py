@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, func, select, text
 from helpers import comment_on
 from westlake_feedback.clusters.models import CommentCluster
 from westlake_feedback.comments.models import Comment
+from westlake_feedback import db_errors
+from westlake_feedback.clusters.services import ClusterChanged
 from westlake_feedback.db_errors import is_retryable
 from westlake_feedback.extensions import db
 
@@ -88,3 +90,52 @@ def test_a_deadlock_is_an_error_to_run_the_transaction_again(database_url):
         with engine.begin() as cleanup:
             cleanup.execute(text("DROP TABLE deadlock_probe"))
         engine.dispose()
+
+
+def _lose_the_race(monkeypatch, times: int) -> list[int]:
+    """lock_for_merge raises ClusterChanged, as when a concurrent merge took the clusters this
+    comment matched, for the first `times` calls; the list counts the calls."""
+    from westlake_feedback.clusters import services as clusters
+    from westlake_feedback.comments import services as comments
+
+    calls: list[int] = []
+    real = clusters.lock_for_merge
+
+    def losing(plan):
+        calls.append(1)
+        if len(calls) <= times:
+            raise ClusterChanged([])
+        return real(plan)
+
+    monkeypatch.setattr(comments, "lock_for_merge", losing)
+    monkeypatch.setattr(db_errors, "FIRST_PAUSE_S", 0.0)
+    return calls
+
+
+def test_a_comment_that_loses_several_races_in_a_row_is_still_stored(seeded, monkeypatch):
+    calls = _lose_the_race(monkeypatch, db_errors.ATTEMPTS - 1)
+    with seeded.app_context():
+        comment = comment_on(SLUG, 1, body="连续几次遇到并发合并的意见,最终仍然保存。")
+        assert len(calls) == db_errors.ATTEMPTS
+        assert db.session.get(Comment, comment.id).receipt_code == comment.receipt_code
+
+
+def test_a_comment_that_always_loses_is_refused_and_nothing_is_half_stored(seeded, monkeypatch):
+    calls = _lose_the_race(monkeypatch, 10**6)
+    with seeded.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Comment))
+        with pytest.raises(db_errors.StoreFailed):
+            comment_on(SLUG, 1, body="总是遇到并发合并的意见。")
+        db.session.rollback()
+        assert len(calls) == db_errors.ATTEMPTS
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == before
+
+
+def test_retries_pause_a_random_growing_time(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(db_errors.time, "sleep", pauses.append)
+    assert list(db_errors.attempts()) == list(range(db_errors.ATTEMPTS))
+    assert len(pauses) == db_errors.ATTEMPTS - 1
+    caps = [min(db_errors.FIRST_PAUSE_S * 2 ** n, db_errors.LONGEST_PAUSE_S) for n in range(1, db_errors.ATTEMPTS)]
+    assert all(0 <= pause <= cap for pause, cap in zip(pauses, caps)), (pauses, caps)
+    assert sum(caps) < 0.6  # a request that keeps losing still answers quickly

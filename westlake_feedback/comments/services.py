@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clusters.services import ClusterChanged, count_into_cluster, join_cluster, lock_for_merge, plan_cluster
-from ..db_errors import is_retryable
+from ..db_errors import StoreFailed, attempts, is_retryable
 from ..consultations.models import Clause, Consultation, WindowState
 from ..extensions import db
 from ..mail import commenters as commenter_mail
@@ -78,7 +78,7 @@ def submit_comment(
     if data.honeypot:
         status = CommentStatus.SPAM  # kept, so a person caught by it can still be rescued
     quiet = status is CommentStatus.PENDING and consultation.feedback_published_at is None  # no public change
-    for _attempt in range(5):
+    for _attempt in attempts():
         comment = _new_web_comment(consultation, clause, data, at, status, locale, ip)
         # The comment's cluster (its sketch and the matching clusters) is read before anything is
         # written: on SQLite the write lock is taken by the first INSERT and held to the commit.
@@ -112,7 +112,7 @@ def submit_comment(
         # is known: no SELECT to reload the row just written.
         set_committed_value(comment, "receipt_code", code)
         return comment
-    raise RuntimeError("could not store the comment in five attempts")
+    raise StoreFailed()
 
 
 def _new_web_comment(consultation: Consultation, clause: Clause | None, data: CommentInput, at: datetime,

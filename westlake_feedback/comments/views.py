@@ -5,6 +5,7 @@ from flask_babel import get_locale, gettext as _
 
 from ..consultations.models import Clause, Consultation, WindowState
 from ..consultations.views import get_clause, get_consultation, get_public_clause, render_clause, render_notice
+from ..db_errors import StoreFailed
 from ..extensions import csrf, limiter, reads_without_transaction
 from ..site import retry_after_minutes
 from ..timeutil import now_utc
@@ -14,6 +15,7 @@ from .forms import CommentForm, VerifyTextForm
 from .services import CommentInput, WindowClosed, comment_by_receipt, submit_comment
 
 COMMENT_ENDPOINTS = ("comments.comment_on_draft", "comments.comment_on_clause")
+STORE_FAILED_RETRY_AFTER_S = 5
 
 # One counter per client address for both comment forms (see COMMENT_RATE_LIMIT in config.py).
 comment_limit = limiter.shared_limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment")
@@ -62,6 +64,14 @@ def _receive(consultation: Consultation, clause: Clause | None):
         comment = submit_comment(consultation, clause, data, ip=request.remote_addr, locale=str(get_locale()))
     except WindowClosed as closed:
         abort(403, description=window_closed_message(consultation, closed.state))
+    except StoreFailed:
+        # Nothing was stored; the form comes back as typed, with the same one-time token.
+        flash(_("系统繁忙,您的意见尚未保存。您填写的内容已保留,请稍候几秒再次点击提交。"), "error")
+        page = render_notice(consultation, form, status=503) if clause is None else render_clause(
+            consultation, clause, form, status=503)
+        response = make_response(page)
+        response.headers["Retry-After"] = str(STORE_FAILED_RETRY_AFTER_S)
+        return response
     flash(_("您的意见已提交成功。请记下回执编号,以便查询办理状态。"), "success")
     return redirect(url_for("comments.receipt", code=comment.receipt_code), code=303)
 

@@ -21,7 +21,7 @@ from ..audit.services import record
 from ..comments.models import Channel, Comment, CommentStatus
 from ..comments.receipts import new_receipt_code
 from ..clusters.services import ClusterChanged, assign_cluster
-from ..db_errors import is_retryable
+from ..db_errors import StoreFailed, attempts, is_retryable
 from ..comments.services import commenter_fields, find_by_token
 from ..consultations.models import Consultation, ConsultationStatus
 from ..consultations.services import clause_by_number
@@ -133,7 +133,7 @@ def record_offline_comment(
 
     stored_name = store(upload) if upload is not None else None
     try:
-        for _attempt in range(5):
+        for _attempt in attempts():
             comment = _new_comment(consultation, clause, data, by, at)
             if stored_name:
                 db.session.add(Attachment(
@@ -168,7 +168,7 @@ def record_offline_comment(
                 if not is_retryable(error):
                     raise
                 db.session.rollback()  # a deadlock's victim on PostgreSQL: nothing was written
-        raise RuntimeError("could not store the comment in five attempts")
+        raise StoreFailed()
     except BaseException:
         if stored_name:
             discard(stored_name)

@@ -8,6 +8,7 @@ from ..accounts.access import EDITORS, roles_required
 from ..audit.services import record
 from ..consultations.models import Consultation
 from ..consultations.services import consultation_by_slug
+from ..db_errors import StoreFailed
 from ..extensions import db
 from ..timeutil import now_utc
 from . import bp
@@ -80,6 +81,9 @@ def create(slug: str):
         field = getattr(form, refused.field, None) if refused.field else None
         (field.errors if field is not None else form.form_errors).append(refused.message)
         return _render_form(consultation, form, 400)
+    except StoreFailed:
+        form.form_errors.append(_("系统繁忙,这条意见尚未录入。已填写的内容已保留,请稍候几秒再次点击保存。"))
+        return _render_form(consultation, form, 503)
     flash(_("已录入。请将回执编号告知来件人,凭编号可查询办理状态。"), "success")
     return redirect(url_for(".entry", comment_id=comment.id), code=303)
 
