@@ -1,7 +1,10 @@
 -- wrk script: each connection is a browser that GETs the clause page, POSTs its form with the
 -- page's tokens and follows the 303 to the receipt page, over and over (bench/load.py runs it with
 -- as many threads as connections, so a thread's state is one browser's).
--- Arguments: clause page path, form action path.
+-- Arguments: clause page path, form action path, and optionally a period in ms: then each browser
+-- starts a comment once per period (from a random first moment), and a 429/503 with Retry-After
+-- is answered as a person would, by waiting that long and sending the same request again (the
+-- busy page's 重新提交 button re-posts the same form); those comments are counted as "waited".
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } wf_timespec;
@@ -20,13 +23,25 @@ function setup(thread)
   thread:set("client_id", #threads)
 end
 
-local page, action, client
+local page, action, client, period
 local step, cookie, location, started, n = "form", nil, nil, 0, 0
-comments, errors, latencies = 0, 0, {}
+local pause, waited_this = 0, false
+comments, errors, latencies, waited = 0, 0, {}, 0
 error_kinds = {}
 
 function init(args)
   page, action, client = args[1], args[2], tostring(client_id or 0)
+  period = tonumber(args[3])
+  if period then
+    math.randomseed(client_id or 0)
+    pause = math.random(0, math.floor(period))
+  end
+end
+
+function delay()
+  local ms = pause
+  pause = 0
+  return ms
 end
 
 local function escape(text)
@@ -43,7 +58,7 @@ local fields = nil
 
 function request()
   if step == "form" then
-    started = now_ms()
+    if not waited_this then started = now_ms() end -- a form GET sent again keeps its comment's start
     return wrk.format("GET", page, headers())
   elseif step == "post" then
     n = n + 1
@@ -65,6 +80,13 @@ end
 function response(status, response_headers, body)
   local set = response_headers["Set-Cookie"]
   if set then cookie = set:match("^([^;]+)") end
+  local retry = tonumber(response_headers["Retry-After"] or "")
+  if period and retry and (status == 503 or status == 429) then
+    -- At most 4.5 s: gunicorn closes a connection idle for 5 s (keepalive), and a close while
+    -- wrk waits to send desynchronises its requests and responses.
+    pause, waited_this = math.min(retry * 1000, 4500), true
+    return -- the same request again after the pause
+  end
   if step == "form" then
     if status ~= 200 then return failed("GET " .. status) end
     local parts = {}
@@ -84,15 +106,18 @@ function response(status, response_headers, body)
     if status ~= 200 then return failed("receipt " .. status) end
     comments = comments + 1
     table.insert(latencies, now_ms() - started)
+    if waited_this then waited, waited_this = waited + 1, false end
     step = "form"
+    if period then pause = math.max(0, period - (now_ms() - started)) end
   end
 end
 
 function done(summary, latency, requests)
-  local all, total_errors, kinds = {}, 0, {}
+  local all, total_errors, kinds, total_waited = {}, 0, {}, 0
   for _, thread in ipairs(threads) do
     for _, ms in ipairs(thread:get("latencies")) do table.insert(all, ms) end
     total_errors = total_errors + thread:get("errors")
+    total_waited = total_waited + thread:get("waited")
     for kind, count in pairs(thread:get("error_kinds")) do kinds[kind] = (kinds[kind] or 0) + count end
   end
   table.sort(all)
@@ -100,7 +125,7 @@ function done(summary, latency, requests)
     if #all == 0 then return 0 end
     return all[math.min(#all, math.floor(#all * p) + 1)]
   end
-  io.write(string.format("comment-flow comments=%d errors=%d seconds=%.3f p50=%.1f p99=%.1f\n",
-    #all, total_errors, summary.duration / 1e6, pct(0.5), pct(0.99)))
+  io.write(string.format("comment-flow comments=%d errors=%d seconds=%.3f p50=%.1f p99=%.1f waited=%d\n",
+    #all, total_errors, summary.duration / 1e6, pct(0.5), pct(0.99), total_waited))
   for kind, count in pairs(kinds) do io.write(string.format("comment-flow-error %s=%d\n", kind, count)) end
 end

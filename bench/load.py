@@ -128,30 +128,38 @@ class PostResult:
     p50_ms: float
     p99_ms: float
     error_kinds: dict[str, int] = field(default_factory=dict)
+    waited: int = 0  # comments that met a 429/503 and waited out its Retry-After (offered load only)
 
 
 FLOW_SCRIPT = Path(__file__).with_name("comment_flow.lua")
-FLOW_LINE = re.compile(r"^comment-flow comments=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) p99=([\d.]+)$", re.M)
+FLOW_LINE = re.compile(
+    r"^comment-flow comments=(\d+) errors=(\d+) seconds=([\d.]+) p50=([\d.]+) p99=([\d.]+) waited=(\d+)$", re.M)
 
 
-def post_comments(base: str, slug: str, clause: int, clients: int, duration: float) -> PostResult:
+def post_comments(base: str, slug: str, clause: int, clients: int, duration: float,
+                  offered_per_s: float | None = None) -> PostResult:
     """`clients` browsers, each GETs the clause page, POSTs its form with the page's tokens and
     follows the 303 to the receipt page, over and over for `duration` seconds; latency is per
-    comment (the three requests). Driven by wrk (bench/comment_flow.lua, one thread per
+    comment (the three requests). With `offered_per_s`, the browsers together start that many
+    comments a second (each one every clients/offered_per_s seconds) and wait out a 429/503's
+    Retry-After before sending the same request again, as people do; such a comment's latency
+    includes its wait, and it is counted in `waited`. Driven by wrk (bench/comment_flow.lua, one thread per
     connection so that each keeps its own cookie and tokens): a load generator in C costs the
     shared cores a tenth of what the Python client (post_comments_python) does, so the figure
     measures the server more than the client."""
     page, action = f"/c/{slug}/clauses/{clause}", f"/c/{slug}/clauses/{clause}/comment"
     command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
                "-s", str(FLOW_SCRIPT), base + page, "--", page, action]
+    if offered_per_s:
+        command.append(f"{1000 * clients / offered_per_s:.1f}")
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     found = FLOW_LINE.search(done.stdout)
     if not found:
         raise RuntimeError(f"cannot read the comment flow's output:\n{done.stdout}\n{done.stderr}")
-    comments, errors, seconds, p50, p99 = found.groups()
+    comments, errors, seconds, p50, p99, waited = found.groups()
     kinds = dict(re.findall(r"^comment-flow-error (.+)=(\d+)$", done.stdout, re.M))
     return PostResult(int(comments) / float(seconds), int(comments), int(errors), float(p50), float(p99),
-                      {kind: int(count) for kind, count in kinds.items()})
+                      {kind: int(count) for kind, count in kinds.items()}, int(waited))
 
 
 def post_comments_python(base: str, slug: str, clause: int, clients: int, duration: float) -> PostResult:

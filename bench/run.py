@@ -5,7 +5,8 @@ bench/results-<db>.md.
 Settings (environment): BENCH_DATABASE_URL (PostgreSQL; its public schema is DROPPED first;
 default a temp SQLite file), BENCH_SIZES (default 1000,100000), BENCH_QUICK=1 (1000,10000 and
 shorter runs), BENCH_DURATION (wrk seconds per page), BENCH_POST_DURATION, BENCH_CLIENTS (16),
-BENCH_SURGE_CLIENTS (the flash crowd; default 10x BENCH_CLIENTS),
+BENCH_SURGE_CLIENTS (the flash crowd; default 10x BENCH_CLIENTS), BENCH_PACED_CLIENTS (100) and
+BENCH_PACED_RATE (100 comments/s offered by them, waiting out any Retry-After),
 BENCH_POST_CLAUSE (the clause whose form the POST clients fill in; default 1).
 """
 from __future__ import annotations
@@ -36,6 +37,8 @@ def settings() -> dict:
         "post_duration": int(os.environ.get("BENCH_POST_DURATION") or (5 if quick else 10)),
         "clients": int(os.environ.get("BENCH_CLIENTS") or 16),
         "surge_clients": int(os.environ.get("BENCH_SURGE_CLIENTS") or 10 * int(os.environ.get("BENCH_CLIENTS") or 16)),
+        "paced_clients": int(os.environ.get("BENCH_PACED_CLIENTS") or 100),
+        "paced_rate": float(os.environ.get("BENCH_PACED_RATE") or 100),
         "post_clause": int(os.environ.get("BENCH_POST_CLAUSE") or 1),
         "url": os.environ.get("BENCH_DATABASE_URL") or None,
     }
@@ -75,11 +78,19 @@ def measure_size(app, url, workdir, size, config, log) -> list[str]:
                              f"{bad} non-2xx/errors" if bad else ""))
         fill.withdraw_feedback(app)  # intake happens before the feedback is published
         posted = load.post_comments(base, fill.SLUG, config["post_clause"], config["clients"], config["post_duration"])
+        paced = load.post_comments(base, fill.SLUG, config["post_clause"], config["paced_clients"],
+                                   config["post_duration"], offered_per_s=config["paced_rate"])
         crowd = load.surge(base, fill.SLUG, config["post_clause"], config["surge_clients"], config["post_duration"])
     say(f"comment POST: {posted.comments_per_s:.1f}/s, {posted.errors} errors {posted.error_kinds or ''}")
     lines.append(row(f"{size:,}", f"comment GET form + POST, {config['clients']} clients (clause {config['post_clause']})",
                      f"{posted.comments_per_s:.1f} comments/s", f"{posted.p50_ms:.1f}", f"{posted.p99_ms:.1f}", "—",
                      "—", f"{posted.comments:,} comments, {posted.errors} errors"))
+    say(f"paced: {paced.comments_per_s:.1f}/s of {config['paced_rate']:g} offered, p99 {paced.p99_ms:.0f} ms, "
+        f"{paced.waited} waited, {paced.errors} errors {paced.error_kinds or ''}")
+    lines.append(row(f"{size:,}", f"comment GET form + POST, {config['paced_clients']} clients starting "
+                     f"{config['paced_rate']:g} comments/s in all, waiting out any Retry-After",
+                     f"{paced.comments_per_s:.1f} comments/s", f"{paced.p50_ms:.1f}", f"{paced.p99_ms:.1f}", "—", "—",
+                     f"{paced.comments:,} comments, {paced.waited} waited after a 503, {paced.errors} errors"))
     say(f"flash crowd, {crowd.clients} clients: {crowd.served_per_s:.1f} served/s, {100 * crowd.shed_share:.0f}% shed, "
         f"shed p99 {crowd.shed_p99_ms:.0f} ms (max {crowd.shed_max_ms:.0f}), {crowd.bad} bad {crowd.bad_kinds or ''}")
     lines.append(row(f"{size:,}", f"flash crowd: {crowd.clients} clients ({crowd.clients // config['clients']}x), "

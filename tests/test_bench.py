@@ -68,6 +68,37 @@ def test_the_wrk_comment_flow_posts_what_it_counts(tmp_path):
     assert len({code for _, code in rows}) == len(rows)
 
 
+@pytest.mark.slow
+def test_the_paced_comment_flow_waits_out_a_busy_answer_and_stores_each_comment_once(tmp_path):
+    """With an offered rate, wrk's browsers start comments at that pace and answer a 503 by
+    waiting its Retry-After and sending the same request again (a POST with the same tokens):
+    one slot and no waiting places turn some requests away, and still every counted comment is
+    stored exactly once, and each one that waited took at least the Retry-After."""
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make bench installs it)")
+    from sqlalchemy import func, select
+
+    from bench import load, servers
+    from westlake_feedback.comments.models import Comment
+    from westlake_feedback.extensions import db
+
+    url = fill.database_url(None, tmp_path)
+    app = fill.make_app(url, tmp_path)
+    fill.prepare(app)
+    before = _comments(app)
+    env = {**servers.app_env(url, tmp_path), "WESTLAKE_MAX_IN_FLIGHT": "1", "WESTLAKE_MAX_WAITING": "0",
+           "WESTLAKE_OVERLOAD_RETRY_AFTER": "1", "WEB_CONCURRENCY": "1"}
+    with servers.gunicorn("app:app", tmp_path / "log", env) as base:
+        result = load.post_comments(base, fill.SLUG, 1, 12, 8, offered_per_s=40)
+    assert result.errors == 0, result.error_kinds
+    assert result.waited > 0 and result.comments > result.waited
+    assert result.p99_ms >= 1000  # a comment that waited took its Retry-After
+    with app.app_context():
+        bodies = db.session.scalars(select(Comment.body)).all()
+        assert db.session.scalar(select(func.count(func.distinct(Comment.body)))) == len(bodies)
+    assert result.comments <= len(bodies) - before <= result.comments + 12
+
+
 def _comments(app) -> int:
     from sqlalchemy import func, select
 
