@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from helpers import form_tokens, seed, valid_comment
 from westlake_feedback.comments.models import Comment
 from westlake_feedback.extensions import db
+from westlake_feedback.overload import Slots
 
 CLAUSE = "/c/xihu-2023-demo/clauses/12"
 
@@ -262,3 +264,25 @@ def test_the_busy_page_of_a_get_is_rendered_once_and_never_shows_a_visitor_s_fla
     assert "Content-Security-Policy" in pages[1].headers
     receipt = visitor.get(posted.headers["Location"]).get_data(as_text=True)
     assert "您的意见已提交成功" in receipt  # still waiting for the next real page
+
+
+def test_an_ordinary_waiter_held_back_by_a_finishing_one_gets_a_slot_left_free():
+    """Two slots freed at once, one finishing waiter and one ordinary: the ordinary one, woken
+    while the finishing one still counted, is woken again once it is gone and takes the other."""
+    import threading
+
+    slots = Slots(2)
+    assert slots.acquire(blocking=False) and slots.acquire(blocking=False)
+    got: list[str] = []
+    ordinary = threading.Thread(target=lambda: got.append("page" if slots.acquire(timeout=3, urgent=False) else "shed"))
+    urgent = threading.Thread(target=lambda: got.append("post" if slots.acquire(timeout=3) else "shed"))
+    ordinary.start()
+    urgent.start()
+    threading.Event().wait(0.1)
+    slots.release()
+    slots.release()
+    started = time.monotonic()
+    ordinary.join(5)
+    urgent.join(5)
+    assert sorted(got) == ["page", "post"]
+    assert time.monotonic() - started < 1  # not after the ordinary waiter's timeout

@@ -59,21 +59,25 @@ class Slots:
 
     def acquire(self, blocking: bool = True, timeout: float | None = None, urgent: bool = True) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
+        counted = False
         with self._changed:
-            while True:
-                if self.free > 0 and (urgent or self.urgent_waiting == 0):
-                    self.free -= 1
-                    return True
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if not blocking or (remaining is not None and remaining <= 0):
-                    return False
-                if urgent:
-                    self.urgent_waiting += 1
-                try:
+            try:
+                while True:
+                    if self.free > 0 and (urgent or self.urgent_waiting == 0):
+                        self.free -= 1
+                        return True
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if not blocking or (remaining is not None and remaining <= 0):
+                        return False
+                    if urgent and not counted:
+                        self.urgent_waiting += 1
+                        counted = True
                     self._changed.wait(remaining)
-                finally:
-                    if urgent:
-                        self.urgent_waiting -= 1
+            finally:
+                if counted:
+                    self.urgent_waiting -= 1
+                    if self.urgent_waiting == 0 and self.free > 0:
+                        self._changed.notify_all()  # ordinary waiters held back by this one may go
 
     def release(self) -> None:
         with self._changed:

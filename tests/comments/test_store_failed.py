@@ -81,3 +81,14 @@ def test_an_offline_entry_that_cannot_be_stored_comes_back_as_typed(seeded, logi
                             content_type="multipart/form-data")
     assert resent.status_code == 303
     assert stored(seeded) == 1
+
+
+def test_in_english_the_busy_form_says_so_in_english(seeded, always_losing):
+    client = seeded.test_client()
+    client.set_cookie("lang", "en")
+    page = client.get(CLAUSE12).get_data(as_text=True)
+    refused = client.post(f"{CLAUSE12}/comment", data={**form_tokens(page), **valid_comment()})
+    assert refused.status_code == 503
+    html = refused.get_data(as_text=True)
+    assert "The site is busy and your opinion has not been saved yet." in html
+    assert "系统繁忙" not in html
