@@ -7,9 +7,12 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     wanted = request.cookies.get(LANG_COOKIE) if has_request_context() else None
-    if wanted in current_app.config["LANGUAGES"]:
-        return wanted
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return locale_for(wanted, current_app.config)
+
+
+def locale_for(wanted: str | None, config) -> str:
+    """The interface language for a language cookie's value: one the app offers, else the default."""
+    return wanted if wanted in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

@@ -27,7 +27,7 @@ from flask import Flask, render_template, request
 from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Response
 
-from .i18n import LANG_COOKIE
+from .i18n import LANG_COOKIE, locale_for
 from .site import security_headers
 
 EXEMPT_PREFIXES = ("/static/",)
@@ -196,8 +196,7 @@ class InFlightLimit:
 
     def _locale(self, environ) -> str:
         """i18n.select_locale read from the raw cookie header, without a request context."""
-        wanted = parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE)
-        return wanted if wanted in self.app.config["LANGUAGES"] else self.app.config["BABEL_DEFAULT_LOCALE"]
+        return locale_for(parse_cookie(environ.get("HTTP_COOKIE", "")).get(LANG_COOKIE), self.app.config)
 
     def _busy_response(self, page: str) -> Response:
         response = Response(page, status=503, mimetype="text/html")

@@ -37,6 +37,13 @@ def window_closed_message(consultation: Consultation, state: WindowState) -> str
     return _("本次征求意见已截止,不再接受网上意见。")
 
 
+def _form_again(consultation: Consultation, clause: Clause | None, form: CommentForm, status: int):
+    """The page the form was sent from (the notice, or the clause), with the form as typed."""
+    if clause is None:
+        return render_notice(consultation, form, status=status)
+    return render_clause(consultation, clause, form, status=status)
+
+
 def _receive(consultation: Consultation, clause: Clause | None):
     state = consultation.window_state(now_utc())
     if state is not WindowState.OPEN:
@@ -45,9 +52,7 @@ def _receive(consultation: Consultation, clause: Clause | None):
     if not form.validate():
         if form.csrf_token.errors:
             flash(_("页面停留时间较长,安全校验已过期。您填写的内容已保留,请再次点击提交。"), "error")
-        if clause is None:
-            return render_notice(consultation, form, status=400)
-        return render_clause(consultation, clause, form, status=400)
+        return _form_again(consultation, clause, form, 400)
     data = CommentInput(
         stance=form.stance.data,
         body=form.body.data,
@@ -67,9 +72,7 @@ def _receive(consultation: Consultation, clause: Clause | None):
     except StoreFailed:
         # Nothing was stored; the form comes back as typed, with the same one-time token.
         flash(_("系统繁忙,您的意见尚未保存。您填写的内容已保留,请稍候几秒再次点击提交。"), "error")
-        page = render_notice(consultation, form, status=503) if clause is None else render_clause(
-            consultation, clause, form, status=503)
-        response = make_response(page)
+        response = make_response(_form_again(consultation, clause, form, 503))
         response.headers["Retry-After"] = str(STORE_FAILED_RETRY_AFTER_S)
         return response
     flash(_("您的意见已提交成功。请记下回执编号,以便查询办理状态。"), "success")
@@ -156,11 +159,10 @@ def too_many(_error):
         consultation = get_consultation(request.view_args["slug"])
         flash(_("同一网络地址短时间内提交的意见过多,请%(minutes)d分钟后再次点击提交。您填写的内容已保留。",
                 minutes=minutes), "error")
-        form = CommentForm()  # bound to the posted fields
+        clause = None
         if request.endpoint == "comments.comment_on_clause":
-            return render_clause(consultation, get_clause(consultation, request.view_args["number"]), form,
-                                 status=429)
-        return render_notice(consultation, form, status=429)
+            clause = get_clause(consultation, request.view_args["number"])
+        return _form_again(consultation, clause, CommentForm(), 429)  # the form bound to the posted fields
     message = _("为防止他人猜测回执编号,同一网络地址短时间内查询不到的次数有限。请核对回执编号,%(minutes)d分钟后再试。",
                 minutes=minutes)
     return render_template("errors/error.html", status=429, title=_("查询过于频繁"), message=message), 429
